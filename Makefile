@@ -1,0 +1,79 @@
+# Thin wrapper over the CMake presets (see CMakePresets.json and README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+ARCH := $(shell uname -m)
+# GCC 12's TSan aborts ("unexpected memory mapping") when ASLR entropy is high;
+# running without ASLR avoids it. Children inherit the personality.
+NOASLR := $(shell setarch $(ARCH) -R true 2>/dev/null && echo "setarch $(ARCH) -R")
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build release tsan asan test test-dev test-tsan test-asan lesson list \
+        bench run race format clean help
+
+help:
+	@echo "make run                 build and start the homework server (Ctrl-C stops it)"
+	@echo "make test                build and run every test (dev + tsan)"
+	@echo "make test-asan           the same under ASan+UBSan"
+	@echo "make lesson NAME=08_data_race_counter ARGS=--variant=racy"
+	@echo "make list                every lesson with its one-line description"
+	@echo "make race                race demos under TSan (reports), then the fixed variants"
+	@echo "make bench               Google Benchmark suites (release build)"
+	@echo "make format | clean"
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+release: deps
+	@cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+tsan: deps
+	@cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+
+asan: deps
+	@cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+test-dev: build
+	ctest --preset dev
+
+test-tsan: tsan
+	$(NOASLR) ctest --preset tsan
+
+test: test-dev test-tsan
+
+test-asan: asan
+	ctest --preset asan
+
+lesson: build
+	@test -n "$(NAME)" || { echo "usage: make lesson NAME=08_data_race_counter ARGS=--variant=racy"; exit 2; }
+	build/dev/lessons/$(NAME) $(ARGS)
+
+list:
+	@for f in lessons/[0-9][0-9]_*.cpp; do \
+	  n=$$(basename $$f .cpp); \
+	  d=$$(head -n 1 $$f | sed -e 's|^// *||'); \
+	  v=$$(grep -E "add_lesson\($$n " lessons/CMakeLists.txt | sed -e 's/.*VARIANTS *//' -e 's/ *RACY.*//' -e 's/ *ARGS.*//' -e 's/)//'); \
+	  printf '%-32s %s\n%-32s variants: %s\n' "$$n" "$$d" "" "$$v"; \
+	done
+
+bench: release
+	@for b in build/release/bench/*_bench; do echo "== $$b"; $$b --benchmark_counters_tabular=true || exit 1; done
+
+run: build
+	build/dev/homework/homework $(ARGS)
+
+race: tsan
+	@scripts/race.sh
+
+format:
+	@scripts/deps.sh --with-format
+	find common lessons homework tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,166 @@
+// chan.h: gox::Chan<T>, Go's `chan T`. A handle: copies share one channel.
+//   Chan<T>()   the nil channel: Send and Recv block forever, Close panics.
+//   Chan<T>(n)  make(chan T, n); n == 0 is a rendezvous.
+//   Send(v)     blocks until a receiver takes v (or buffer room exists).
+//   Recv()      blocks for a value; nullopt once closed and drained.
+//   TrySend/TryRecv never block (false / nullopt when not ready).
+//   Close()     ends sending; wakes every blocked receiver and sender.
+//   for (T v : ch) receives until the channel is closed and drained.
+// Ordering: what a thread did before Send(v) is visible to the thread whose
+// Recv() returns v; Close happens before a receive that reports closed.
+// Panics (gox::Panic): Send, TrySend or Close after Close (also for a sender
+// already blocked when Close happens), Close of nil.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "gox/detail/chan_state.h"
+#include "gox/error.h"
+
+namespace gox {
+
+template <class T>
+class Chan {
+ public:
+  using value_type = T;
+
+  // Chan() is the nil channel.
+  Chan() = default;
+  // Chan(capacity) makes a channel holding up to capacity values; 0 = unbuffered.
+  explicit Chan(std::size_t capacity)
+      : s_(std::make_shared<detail::ChanState<T>>(capacity)) {}
+
+  // Send blocks until v is delivered. Panics if the channel is (or becomes) closed.
+  void Send(T v) {
+    if (!s_) detail::BlockForever();
+    std::unique_lock lock(s_->mu);
+    detail::Waiter* wake = nullptr;
+    detail::Try r = s_->TrySendLocked(v, &wake);
+    if (r == detail::Try::kDone) {
+      lock.unlock();
+      detail::Wake(wake);
+      return;
+    }
+    if (r == detail::Try::kClosed) throw Panic("send on closed channel");
+    detail::SelectGroup group;
+    detail::Waiter me;
+    me.group = &group;
+    me.elem = &v;
+    s_->sendq.Push(&me);
+    lock.unlock();
+    group.parker.Park();
+    if (!group.ok) throw Panic("send on closed channel");
+  }
+
+  // Recv blocks for a value; returns nullopt once the channel is closed and drained.
+  std::optional<T> Recv() {
+    if (!s_) detail::BlockForever();
+    std::optional<T> out;
+    std::unique_lock lock(s_->mu);
+    detail::Waiter* wake = nullptr;
+    detail::Try r = s_->TryRecvLocked(&out, &wake);
+    if (r != detail::Try::kBlock) {
+      lock.unlock();
+      detail::Wake(wake);
+      return out;
+    }
+    detail::SelectGroup group;
+    detail::Waiter me;
+    me.group = &group;
+    me.elem = &out;
+    s_->recvq.Push(&me);
+    lock.unlock();
+    group.parker.Park();
+    return out;  // left empty by Close
+  }
+
+  // TrySend delivers v if that needs no waiting; false otherwise (nil: false).
+  // Panics on a closed channel, as Go's select-with-default send does.
+  bool TrySend(T v) {
+    if (!s_) return false;
+    std::unique_lock lock(s_->mu);
+    detail::Waiter* wake = nullptr;
+    detail::Try r = s_->TrySendLocked(v, &wake);
+    lock.unlock();
+    if (r == detail::Try::kClosed) throw Panic("send on closed channel");
+    detail::Wake(wake);
+    return r == detail::Try::kDone;
+  }
+
+  // TryRecv returns a value if one is ready; nullopt if none is, or if the
+  // channel is closed and drained (Select with Default tells these apart).
+  std::optional<T> TryRecv() {
+    std::optional<T> out;
+    if (!s_) return out;
+    std::unique_lock lock(s_->mu);
+    detail::Waiter* wake = nullptr;
+    s_->TryRecvLocked(&out, &wake);
+    lock.unlock();
+    detail::Wake(wake);
+    return out;
+  }
+
+  // Close closes the channel: buffered values stay readable, then receives
+  // return nullopt; blocked receivers wake with nullopt and blocked senders panic.
+  void Close() {
+    if (!s_) throw Panic("close of nil channel");
+    std::vector<detail::Waiter*> wake;
+    {
+      std::lock_guard lock(s_->mu);
+      if (s_->closed) throw Panic("close of closed channel");
+      s_->closed = true;
+      while (detail::Waiter* w = s_->recvq.Claim()) {
+        detail::Commit(w, false);
+        wake.push_back(w);
+      }
+      while (detail::Waiter* w = s_->sendq.Claim()) {
+        detail::Commit(w, false);
+        wake.push_back(w);
+      }
+    }
+    for (detail::Waiter* w : wake) detail::Wake(w);
+  }
+
+  // Len is the number of buffered values; Cap the capacity (0 for nil).
+  std::size_t Len() const {
+    if (!s_) return 0;
+    std::lock_guard lock(s_->mu);
+    return s_->buf.size();
+  }
+  std::size_t Cap() const { return s_ ? s_->cap : 0; }
+  bool IsNil() const { return s_ == nullptr; }
+
+  friend bool operator==(const Chan& a, const Chan& b) { return a.s_ == b.s_; }
+
+  // Range support: for (T v : ch) receives until closed and drained.
+  class Iterator {
+   public:
+    Iterator() = default;
+    explicit Iterator(Chan* ch) : ch_(ch) { ++*this; }
+    T& operator*() { return *cur_; }
+    Iterator& operator++() {
+      cur_ = ch_->Recv();
+      return *this;
+    }
+    bool operator==(const Iterator& o) const { return !cur_ && !o.cur_; }
+
+   private:
+    Chan* ch_ = nullptr;
+    std::optional<T> cur_;
+  };
+  Iterator begin() { return Iterator(this); }
+  Iterator end() { return Iterator(); }
+
+  // State is for gox::Select (internal).
+  detail::ChanState<T>* State() const { return s_.get(); }
+
+ private:
+  std::shared_ptr<detail::ChanState<T>> s_;
+};
+
+}  // namespace gox

@@ -1,0 +1,151 @@
+#include "gox/detail/chan_core.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "gox/error.h"
+
+namespace gox::detail {
+
+void WaitQueue::Push(Waiter* w) {
+  w->prev = tail_;
+  w->next = nullptr;
+  if (tail_ != nullptr) {
+    tail_->next = w;
+  } else {
+    head_ = w;
+  }
+  tail_ = w;
+  w->queued = true;
+}
+
+void WaitQueue::Remove(Waiter* w) {
+  if (!w->queued) return;
+  if (w->prev != nullptr) {
+    w->prev->next = w->next;
+  } else {
+    head_ = w->next;
+  }
+  if (w->next != nullptr) {
+    w->next->prev = w->prev;
+  } else {
+    tail_ = w->prev;
+  }
+  w->prev = w->next = nullptr;
+  w->queued = false;
+}
+
+Waiter* WaitQueue::Claim() {
+  while (head_ != nullptr) {
+    Waiter* w = head_;
+    Remove(w);
+    uint32_t open = 0;
+    if (w->group->done.compare_exchange_strong(open, 1, std::memory_order_acq_rel)) return w;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Locks the distinct channels of a select in address order (Go's lockorder),
+// so two selects over the same channels never deadlock.
+class LockAll {
+ public:
+  explicit LockAll(std::vector<ChanBase*>& order) : order_(order) {}
+  void Lock() {
+    for (ChanBase* c : order_) c->mu.lock();
+  }
+  void Unlock() {
+    for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->mu.unlock();
+  }
+
+ private:
+  std::vector<ChanBase*>& order_;
+};
+
+}  // namespace
+
+std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
+  // Poll order: a random permutation of the non-nil cases (uniform choice
+  // among ready cases). Small arrays on the stack for the common sizes.
+  constexpr std::size_t kInline = 8;
+  std::size_t poll_buf[kInline];
+  std::vector<std::size_t> poll_heap;
+  std::size_t* poll = poll_buf;
+  if (n > kInline) {
+    poll_heap.resize(n);
+    poll = poll_heap.data();
+  }
+  std::size_t live = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (cases[i]->chan == nullptr) continue;
+    std::size_t j = static_cast<std::size_t>(FastRand() % (live + 1));
+    poll[live] = poll[j];
+    poll[j] = i;
+    ++live;
+  }
+  if (live == 0) {
+    if (has_default) return n;
+    BlockForever();
+  }
+
+  std::vector<ChanBase*> order;
+  order.reserve(live);
+  for (std::size_t k = 0; k < live; ++k) order.push_back(cases[poll[k]]->chan);
+  std::sort(order.begin(), order.end());
+  order.erase(std::unique(order.begin(), order.end()), order.end());
+  LockAll locks(order);
+
+  // Pass 1: take the first ready case in poll order.
+  locks.Lock();
+  for (std::size_t k = 0; k < live; ++k) {
+    SelectCase* c = cases[poll[k]];
+    Waiter* wake = nullptr;
+    Try r = c->TryLocked(&wake);
+    if (r == Try::kBlock) continue;
+    locks.Unlock();
+    Wake(wake);
+    if (r == Try::kClosed && c->is_send) throw Panic("send on closed channel");
+    c->Finish(r == Try::kDone);
+    return poll[k];
+  }
+  if (has_default) {
+    locks.Unlock();
+    return n;
+  }
+
+  // Pass 2: queue one waiter per case, all sharing one group, and park.
+  SelectGroup group;
+  Waiter wait_buf[kInline];
+  std::vector<Waiter> wait_heap;
+  Waiter* waiters = wait_buf;
+  if (n > kInline) {
+    wait_heap.resize(n);
+    waiters = wait_heap.data();
+  }
+  for (std::size_t k = 0; k < live; ++k) {
+    std::size_t i = poll[k];
+    Waiter& w = waiters[i];
+    w.group = &group;
+    w.index = i;
+    w.elem = cases[i]->Elem();
+    (cases[i]->is_send ? cases[i]->chan->sendq : cases[i]->chan->recvq).Push(&w);
+  }
+  locks.Unlock();
+  group.parker.Park();
+
+  // Pass 3: the winner was unqueued by whoever committed it; unqueue the rest.
+  locks.Lock();
+  for (std::size_t k = 0; k < live; ++k) {
+    std::size_t i = poll[k];
+    (cases[i]->is_send ? cases[i]->chan->sendq : cases[i]->chan->recvq).Remove(&waiters[i]);
+  }
+  locks.Unlock();
+
+  SelectCase* won = cases[group.fired];
+  if (won->is_send && !group.ok) throw Panic("send on closed channel");
+  won->Finish(group.ok);
+  return group.fired;
+}
+
+}  // namespace gox::detail

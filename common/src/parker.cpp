@@ -1,0 +1,75 @@
+#include "gox/detail/parker.h"
+
+#include <chrono>
+#include <climits>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace gox::detail {
+namespace {
+
+long Futex(std::atomic<uint32_t>* addr, int op, uint32_t val) {
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(addr), op | FUTEX_PRIVATE_FLAG, val,
+                 nullptr, nullptr, 0);
+}
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// How long Park spins before it sleeps. A hand-off between two running threads
+// takes a few hundred ns; sleeping and waking through the kernel costs ~10x that.
+constexpr auto kSpin = std::chrono::microseconds(4);
+
+}  // namespace
+
+void Parker::Park() {
+  if (state_.load(std::memory_order_acquire) == 1) return;
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 1;; ++i) {
+    CpuRelax();
+    if (state_.load(std::memory_order_acquire) == 1) return;
+    if ((i & 31) == 0 && std::chrono::steady_clock::now() > deadline) break;
+  }
+  uint32_t expected = 0;
+  if (!state_.compare_exchange_strong(expected, 2, std::memory_order_acquire)) return;  // was 1
+  while (state_.load(std::memory_order_acquire) != 1) {
+    Futex(&state_, FUTEX_WAIT, 2);
+  }
+}
+
+void Parker::Unpark() {
+  if (state_.exchange(1, std::memory_order_release) == 2) {
+    // The owner may already be gone (spurious futex return saw 1); a wake on
+    // its old address is harmless: every futex wait here re-checks its word.
+    Futex(&state_, FUTEX_WAKE, 1);
+  }
+}
+
+void BlockForever() {
+  for (;;) {
+    Parker p;
+    p.Park();
+  }
+}
+
+uint64_t FastRand() {
+  thread_local uint64_t s = [] {
+    uint64_t seed = static_cast<uint64_t>(
+        std::chrono::steady_clock::now().time_since_epoch().count());
+    seed ^= reinterpret_cast<uintptr_t>(&seed);
+    return seed | 1;
+  }();
+  // splitmix64
+  uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace gox::detail

@@ -1,0 +1,160 @@
+#include "gox/time.h"
+
+#include <mutex>
+#include <thread>
+
+#include "gox/detail/timer_queue.h"
+
+namespace gox {
+
+Chan<Clock::time_point> After(Duration d) {
+  Chan<Clock::time_point> c(1);
+  detail::ScheduleAt(Clock::now() + d, [c]() mutable { c.TrySend(Clock::now()); });
+  return c;
+}
+
+void Sleep(Duration d) {
+  if (d > Duration::zero()) std::this_thread::sleep_for(d);
+}
+
+// ---- Timer ----
+
+struct Timer::State {
+  std::mutex mu;
+  Chan<Clock::time_point> c{1};
+  uint64_t id = 0;      // guarded by mu: the pending timer-queue entry
+  uint64_t gen = 0;     // guarded by mu: bumped by Stop/Reset so old firings do nothing
+  bool pending = false; // guarded by mu
+
+  void Arm(const std::shared_ptr<State>& self, Duration d) {
+    uint64_t g = ++gen;
+    pending = true;
+    std::weak_ptr<State> weak = self;
+    id = detail::ScheduleAt(Clock::now() + d, [weak, g] {
+      auto s = weak.lock();
+      if (!s) return;
+      std::lock_guard lock(s->mu);
+      if (s->gen != g) return;
+      s->pending = false;
+      s->c.TrySend(Clock::now());
+    });
+  }
+
+  bool Disarm() {
+    bool was = pending;
+    pending = false;
+    ++gen;
+    detail::CancelTimer(id);
+    c.TryRecv();  // Go 1.23: no stale value after Stop/Reset
+    return was;
+  }
+};
+
+Timer::Timer(Duration d) : s_(std::make_shared<State>()) {
+  std::lock_guard lock(s_->mu);
+  s_->Arm(s_, d);
+}
+
+Timer& Timer::operator=(Timer&& o) noexcept {
+  if (this != &o) {
+    if (s_) Stop();
+    s_ = std::move(o.s_);
+  }
+  return *this;
+}
+
+Timer::~Timer() {
+  if (s_) {
+    std::lock_guard lock(s_->mu);
+    s_->pending = false;
+    ++s_->gen;
+    detail::CancelTimer(s_->id);
+  }
+}
+
+Chan<Clock::time_point> Timer::C() const { return s_ ? s_->c : Chan<Clock::time_point>(); }
+
+bool Timer::Stop() {
+  if (!s_) return false;
+  std::lock_guard lock(s_->mu);
+  return s_->Disarm();
+}
+
+bool Timer::Reset(Duration d) {
+  if (!s_) return false;
+  std::lock_guard lock(s_->mu);
+  bool was = s_->Disarm();
+  s_->Arm(s_, d);
+  return was;
+}
+
+// ---- Ticker ----
+
+struct Ticker::State {
+  std::mutex mu;
+  Chan<Clock::time_point> c{1};
+  Duration period{};
+  uint64_t id = 0;       // guarded by mu
+  uint64_t gen = 0;      // guarded by mu
+  bool stopped = false;  // guarded by mu
+
+  static void Schedule(const std::shared_ptr<State>& s, Clock::time_point when, uint64_t g) {
+    std::weak_ptr<State> weak = s;
+    s->id = detail::ScheduleAt(when, [weak, when, g] {
+      auto st = weak.lock();
+      if (!st) return;
+      std::lock_guard lock(st->mu);
+      if (st->stopped || st->gen != g) return;
+      Clock::time_point now = Clock::now();
+      st->c.TrySend(now);  // a full channel drops the tick, as Go's does
+      // Next tick on the period grid, skipping the ones already missed.
+      auto missed = (now - when) / st->period;
+      Schedule(st, when + st->period * (missed + 1), g);
+    });
+  }
+};
+
+Ticker::Ticker(Duration d) {
+  if (d <= Duration::zero()) throw Panic("non-positive interval for NewTicker");
+  s_ = std::make_shared<State>();
+  std::lock_guard lock(s_->mu);
+  s_->period = d;
+  State::Schedule(s_, Clock::now() + d, s_->gen);
+}
+
+Ticker& Ticker::operator=(Ticker&& o) noexcept {
+  if (this != &o) {
+    if (s_) Stop();
+    s_ = std::move(o.s_);
+  }
+  return *this;
+}
+
+Ticker::~Ticker() {
+  if (s_) Stop();
+}
+
+Chan<Clock::time_point> Ticker::C() const { return s_ ? s_->c : Chan<Clock::time_point>(); }
+
+void Ticker::Stop() {
+  if (!s_) return;
+  std::lock_guard lock(s_->mu);
+  s_->stopped = true;
+  ++s_->gen;
+  detail::CancelTimer(s_->id);
+  s_->c.TryRecv();
+}
+
+void Ticker::Reset(Duration d) {
+  if (d <= Duration::zero()) throw Panic("non-positive interval for Ticker.Reset");
+  if (!s_) return;
+  std::lock_guard lock(s_->mu);
+  ++s_->gen;
+  detail::CancelTimer(s_->id);
+  s_->c.TryRecv();
+  s_->stopped = false;
+  s_->period = d;
+  State::Schedule(s_, Clock::now() + d, s_->gen);
+}
+
+}  // namespace gox
