@@ -51,16 +51,17 @@ namespace {
 // so two selects over the same channels never deadlock.
 class LockAll {
  public:
-  explicit LockAll(std::vector<ChanBase*>& order) : order_(order) {}
+  LockAll(ChanBase** order, std::size_t n) : order_(order), n_(n) {}
   void Lock() {
-    for (ChanBase* c : order_) c->mu.lock();
+    for (std::size_t i = 0; i < n_; ++i) order_[i]->mu.lock();
   }
   void Unlock() {
-    for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->mu.unlock();
+    for (std::size_t i = n_; i > 0; --i) order_[i - 1]->mu.unlock();
   }
 
  private:
-  std::vector<ChanBase*>& order_;
+  ChanBase** order_;
+  std::size_t n_;
 };
 
 }  // namespace
@@ -89,12 +90,16 @@ std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
     BlockForever();
   }
 
-  std::vector<ChanBase*> order;
-  order.reserve(live);
-  for (std::size_t k = 0; k < live; ++k) order.push_back(cases[poll[k]]->chan);
-  std::sort(order.begin(), order.end());
-  order.erase(std::unique(order.begin(), order.end()), order.end());
-  LockAll locks(order);
+  ChanBase* order_buf[kInline];
+  std::vector<ChanBase*> order_heap;
+  ChanBase** order = order_buf;
+  if (live > kInline) {
+    order_heap.resize(live);
+    order = order_heap.data();
+  }
+  for (std::size_t k = 0; k < live; ++k) order[k] = cases[poll[k]]->chan;
+  std::sort(order, order + live);
+  LockAll locks(order, static_cast<std::size_t>(std::unique(order, order + live) - order));
 
   // Pass 1: take the first ready case in poll order.
   locks.Lock();

@@ -1,6 +1,11 @@
 #include "gox/detail/parker.h"
 
+#include <sched.h>
+
+#include "gox/detail/chan_mutex.h"
+
 #include <chrono>
+#include <cstdlib>
 #include <climits>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -24,7 +29,17 @@ inline void CpuRelax() {
 
 // How long Park spins before it sleeps. A hand-off between two running threads
 // takes a few hundred ns; sleeping and waking through the kernel costs ~10x that.
-constexpr auto kSpin = std::chrono::microseconds(4);
+// How long Park spins before it sleeps: first actively (pause), then passively
+// (sched_yield, so a runnable thread on this core goes first). A hand-off between
+// two running threads takes a few hundred ns; a futex sleep and wake-up costs
+// tens of microseconds on a virtual machine, and once one side sleeps the other
+// tends to sleep too. GOX_SPIN_NS / GOX_YIELD_NS override them (for experiments).
+std::chrono::nanoseconds EnvNs(const char* name, long long def) {
+  const char* e = std::getenv(name);
+  return std::chrono::nanoseconds(e != nullptr ? std::atoll(e) : def);
+}
+const std::chrono::nanoseconds kSpin = EnvNs("GOX_SPIN_NS", 10000);
+const std::chrono::nanoseconds kYield = EnvNs("GOX_YIELD_NS", 20000);
 
 }  // namespace
 
@@ -35,6 +50,11 @@ void Parker::Park() {
     CpuRelax();
     if (state_.load(std::memory_order_acquire) == 1) return;
     if ((i & 31) == 0 && std::chrono::steady_clock::now() > deadline) break;
+  }
+  deadline = std::chrono::steady_clock::now() + kYield;
+  while (std::chrono::steady_clock::now() < deadline) {
+    sched_yield();
+    if (state_.load(std::memory_order_acquire) == 1) return;
   }
   uint32_t expected = 0;
   if (!state_.compare_exchange_strong(expected, 2, std::memory_order_acquire)) return;  // was 1
@@ -50,6 +70,19 @@ void Parker::Unpark() {
     Futex(&state_, FUTEX_WAKE, 1);
   }
 }
+
+void ChanMutex::LockSlow() {
+  for (int i = 0; i < 100; ++i) {
+    CpuRelax();
+    uint32_t unlocked = 0;
+    if (state_.load(std::memory_order_relaxed) == 0 &&
+        state_.compare_exchange_weak(unlocked, 1, std::memory_order_acquire))
+      return;
+  }
+  while (state_.exchange(2, std::memory_order_acquire) != 0) Futex(&state_, FUTEX_WAIT, 2);
+}
+
+void ChanMutex::WakeOne() { Futex(&state_, FUTEX_WAKE, 1); }
 
 void BlockForever() {
   for (;;) {

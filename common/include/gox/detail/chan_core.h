@@ -6,13 +6,12 @@
 
 #include <atomic>
 #include <cstddef>
-#include <mutex>
-
+#include "gox/detail/chan_mutex.h"
 #include "gox/detail/parker.h"
 
 namespace gox::detail {
 
-// WaitGroupState is shared by every Waiter of one blocking Send/Recv/Select.
+// SelectGroup is shared by every Waiter of one blocking Send/Recv/Select.
 struct SelectGroup {
   // 0 while open; the committer CASes it to 1 (exactly one case wins).
   std::atomic<uint32_t> done{0};
@@ -56,7 +55,7 @@ enum class Try { kDone, kClosed, kBlock };
 class ChanBase {
  public:
   virtual ~ChanBase() = default;
-  std::mutex mu;
+  ChanMutex mu;
   bool closed = false;
   WaitQueue recvq;
   WaitQueue sendq;

@@ -2,13 +2,50 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "gox/detail/chan_core.h"
 
 namespace gox::detail {
+
+// Ring is the FIFO buffer of a channel: it grows by doubling up to the
+// channel's capacity, so make(chan T, 1<<20) costs nothing until used.
+template <class T>
+class Ring {
+ public:
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T& front() { return *slots_[head_]; }
+  void pop_front() {
+    slots_[head_].reset();
+    head_ = (head_ + 1) & (alloc_ - 1);
+    --size_;
+  }
+  void push_back(T&& v) {
+    if (size_ == alloc_) Grow();
+    slots_[(head_ + size_) & (alloc_ - 1)].emplace(std::move(v));
+    ++size_;
+  }
+
+ private:
+  void Grow() {
+    std::size_t n = alloc_ == 0 ? 8 : alloc_ * 2;
+    auto fresh = std::make_unique<std::optional<T>[]>(n);
+    for (std::size_t i = 0; i < size_; ++i) {
+      fresh[i] = std::move(slots_[(head_ + i) & (alloc_ - 1)]);
+    }
+    slots_ = std::move(fresh);
+    alloc_ = n;
+    head_ = 0;
+  }
+
+  std::unique_ptr<std::optional<T>[]> slots_;
+  std::size_t alloc_ = 0;  // a power of two (or 0)
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
 
 template <class T>
 class ChanState final : public ChanBase {
@@ -57,7 +94,7 @@ class ChanState final : public ChanBase {
   }
 
   const std::size_t cap;
-  std::deque<T> buf;  // guarded by mu; size() <= cap
+  Ring<T> buf;  // guarded by mu; size() <= cap
 };
 
 }  // namespace gox::detail
