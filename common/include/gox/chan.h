@@ -24,6 +24,9 @@
 
 namespace gox {
 
+// Unit is Go's struct{}: the element type of signal-only channels (chan struct{}).
+struct Unit {};
+
 template <class T>
 class Chan {
  public:
