@@ -1,5 +1,7 @@
 #include "gox/go.h"
 
+#include "gox/detail/parker.h"
+
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
@@ -16,7 +18,7 @@ namespace {
 thread_local uint64_t tls_goroutine_id = 0;
 
 struct Worker {
-  std::condition_variable cv;
+  Parker parker;               // Reset by the worker and Unparked by Spawn, both under Scheduler::mu
   std::unique_ptr<Task> task;  // guarded by Scheduler::mu
   uint64_t id = 0;             // guarded by Scheduler::mu
 };
@@ -71,19 +73,26 @@ void WorkerLoop(Worker* w, std::unique_ptr<Task> first, uint64_t first_id) {
   RunOne(std::move(first), first_id);
   std::unique_lock lock(s.mu);
   for (;;) {
+    // Idle: spin briefly, then sleep until Spawn hands us a task or we retire.
     s.idle.push_back(w);
-    bool got = w->cv.wait_for(lock, kIdleRetire, [w] { return w->task != nullptr; });
-    if (!got) {
-      // Retire: still in the idle list (nobody handed us work), so remove ourselves.
-      for (auto it = s.idle.begin(); it != s.idle.end(); ++it) {
-        if (*it == w) {
-          s.idle.erase(it);
-          break;
+    const auto retire_at = Clock::now() + kIdleRetire;
+    while (w->task == nullptr) {
+      if (Clock::now() >= retire_at) {
+        // Still in the idle list (whoever pops us sets task under mu): leave it.
+        for (auto it = s.idle.begin(); it != s.idle.end(); ++it) {
+          if (*it == w) {
+            s.idle.erase(it);
+            break;
+          }
         }
+        lock.unlock();
+        delete w;  // safe: Spawn only Unparks under mu, after setting task
+        return;
       }
+      w->parker.Reset();
       lock.unlock();
-      delete w;
-      return;
+      w->parker.ParkFor(retire_at - Clock::now());
+      lock.lock();
     }
     std::unique_ptr<Task> t = std::move(w->task);
     uint64_t id = w->id;
@@ -105,8 +114,7 @@ void Spawn(std::unique_ptr<Task> task) {
     s.idle.pop_back();
     w->task = std::move(task);
     w->id = id;
-    lock.unlock();
-    w->cv.notify_one();
+    w->parker.Unpark();  // under mu: the worker cannot retire (and be freed) meanwhile
     return;
   }
   lock.unlock();

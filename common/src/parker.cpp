@@ -14,9 +14,10 @@
 namespace gox::detail {
 namespace {
 
-long Futex(std::atomic<uint32_t>* addr, int op, uint32_t val) {
+long Futex(std::atomic<uint32_t>* addr, int op, uint32_t val,
+           const struct timespec* timeout = nullptr) {
   return syscall(SYS_futex, reinterpret_cast<uint32_t*>(addr), op | FUTEX_PRIVATE_FLAG, val,
-                 nullptr, nullptr, 0);
+                 timeout, nullptr, 0);
 }
 
 inline void CpuRelax() {
@@ -43,24 +44,43 @@ const std::chrono::nanoseconds kYield = EnvNs("GOX_YIELD_NS", 20000);
 
 }  // namespace
 
-void Parker::Park() {
-  if (state_.load(std::memory_order_acquire) == 1) return;
+void Parker::Park() { ParkFor(std::chrono::nanoseconds::max()); }
+
+bool Parker::ParkFor(std::chrono::nanoseconds limit) {
+  if (state_.load(std::memory_order_acquire) == 1) return true;
+  const auto start = std::chrono::steady_clock::now();
+  const bool forever = limit == std::chrono::nanoseconds::max();
   auto deadline = std::chrono::steady_clock::now() + kSpin;
   for (int i = 1;; ++i) {
     CpuRelax();
-    if (state_.load(std::memory_order_acquire) == 1) return;
+    if (state_.load(std::memory_order_acquire) == 1) return true;
     if ((i & 31) == 0 && std::chrono::steady_clock::now() > deadline) break;
   }
   deadline = std::chrono::steady_clock::now() + kYield;
   while (std::chrono::steady_clock::now() < deadline) {
     sched_yield();
-    if (state_.load(std::memory_order_acquire) == 1) return;
+    if (state_.load(std::memory_order_acquire) == 1) return true;
   }
   uint32_t expected = 0;
-  if (!state_.compare_exchange_strong(expected, 2, std::memory_order_acquire)) return;  // was 1
+  if (!state_.compare_exchange_strong(expected, 2, std::memory_order_acquire)) return true;
   while (state_.load(std::memory_order_acquire) != 1) {
-    Futex(&state_, FUTEX_WAIT, 2);
+    if (forever) {
+      Futex(&state_, FUTEX_WAIT, 2);
+      continue;
+    }
+    auto left = limit - (std::chrono::steady_clock::now() - start);
+    if (left <= std::chrono::nanoseconds::zero()) {
+      expected = 2;
+      if (state_.compare_exchange_strong(expected, 0, std::memory_order_acquire)) return false;
+      return true;  // unparked just now
+    }
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+    struct timespec ts {
+      static_cast<time_t>(secs.count()), static_cast<long>((left - secs).count())
+    };
+    Futex(&state_, FUTEX_WAIT, 2, &ts);
   }
+  return true;
 }
 
 void Parker::Unpark() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace gox::detail {
@@ -15,6 +16,12 @@ class Parker {
   // Unpark wakes the parked thread; the Parker may be destroyed by the woken
   // thread as soon as this call has made it runnable.
   void Unpark();
+  // ParkFor is Park with a time limit: true if unparked, false on timeout. After
+  // a timeout the caller must make sure no Unpark can still arrive before it
+  // destroys the Parker (e.g. both sides hold one mutex around Unpark/Reset).
+  bool ParkFor(std::chrono::nanoseconds limit);
+  // Reset makes the Parker reusable; only its owner calls it, between parks.
+  void Reset() { state_.store(0, std::memory_order_relaxed); }
 
  private:
   // 0 = nobody unparked yet, 1 = unparked, 2 = the owner sleeps in the futex.
