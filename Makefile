@@ -63,7 +63,10 @@ list:
 	done
 
 bench: release
-	@for b in build/release/bench/*_bench; do echo "== $$b"; $$b --benchmark_counters_tabular=true || exit 1; done
+	@for b in build/release/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
+	@if command -v go >/dev/null; then echo "== Go twins (bench/go)"; \
+	  cd bench/go && GOCACHE=$${GOCACHE:-/tmp/gox-gocache} go test -bench . -benchtime 1s; \
+	else echo "(Go twins in bench/go skipped: no go toolchain; apt-get install golang-go)"; fi
 
 run: build
 	build/dev/homework/homework $(ARGS)

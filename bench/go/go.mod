@@ -1,0 +1,3 @@
+module goxbench
+
+go 1.19
