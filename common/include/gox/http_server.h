@@ -1,0 +1,138 @@
+// http_server.h: gox::Server, Go's net/http.Server, on Poco::Net::HTTPServer.
+//   Server(addr, h)    "host:port" (port 0 = pick one; ":8080" = all interfaces).
+//   Listen()           binds now, without SO_REUSEPORT: a port in use fails here.
+//   Serve()            serves until Shutdown begins, then returns ErrServerClosed.
+//   ListenAndServe()   Listen() then Serve().
+//   Shutdown(ctx)      stops accepting (new connects are refused), closes idle
+//                      keep-alive connections, lets in-flight requests finish with
+//                      `Connection: close`; if ctx ends first, aborts what is left
+//                      and returns ctx.Err(). Returns once no connection remains.
+// Handlers run on the server's own thread pool and get Request::ctx, cancelled
+// only when Shutdown gives up (never when the drain starts). A handler that
+// throws gets a 500 and a log line; the server keeps serving. Ordering: what a
+// handler did is visible to the caller once Shutdown has returned.
+// Invalid: calling Shutdown or destroying the Server from one of its own
+// handlers (it waits for that very handler): signal another thread instead.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gox/context.h"
+#include "gox/error.h"
+
+namespace gox {
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown
+// ("http: Server closed").
+extern const Error ErrServerClosed;
+
+// Request is one parsed HTTP request. The body is read completely (up to
+// ServerOptions::max_body_bytes) before the handler runs.
+struct Request {
+  std::string method;       // "GET"
+  std::string target;       // "/slow?ms=80", as sent
+  std::string path;         // "/slow" (percent-decoded)
+  std::string raw_query;    // "ms=80"
+  std::string remote_addr;  // "127.0.0.1:53712"
+  std::string body;
+  std::map<std::string, std::string> headers;  // as sent; last one wins
+  Context ctx;                                 // cancelled only at Shutdown's hard deadline
+
+  // Query returns the first value of key in the query string, or nullopt.
+  std::optional<std::string> Query(const std::string& key) const;
+  // Header returns the value of a header (name case-insensitive), or "".
+  std::string Header(const std::string& name) const;
+};
+
+// ResponseWriter builds the response; it is sent when the handler returns, with
+// Content-Length (responses are buffered, not streamed).
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  // SetHeader sets a response header (replacing an earlier value).
+  virtual void SetHeader(const std::string& name, const std::string& value) = 0;
+  // WriteHeader sets the status code (default 200). Out-of-range codes are 500.
+  virtual void WriteHeader(int status) = 0;
+  // Write appends to the body.
+  virtual void Write(std::string_view data) = 0;
+};
+
+using Handler = std::function<void(ResponseWriter&, Request&)>;
+
+// ServeMux routes by exact path (no patterns): unknown paths get 404.
+// Register every route before the mux is handed to a Server (it is copied).
+class ServeMux {
+ public:
+  // HandleFunc routes path to h. method "" accepts any method; otherwise
+  // other methods get 405 with an Allow header.
+  void HandleFunc(const std::string& path, Handler h, const std::string& method = "");
+  void operator()(ResponseWriter& w, Request& r) const;
+
+ private:
+  struct Route {
+    std::string method;
+    Handler h;
+  };
+  std::map<std::string, Route> routes_;
+};
+
+struct ServerOptions {
+  int max_threads = 128;  // concurrent connections served (the pool size)
+  int max_queued = 256;   // accepted, waiting for a thread; more are closed
+  Duration read_timeout = std::chrono::seconds(5);  // a request's headers and body
+  Duration idle_timeout = std::chrono::seconds(5);  // keep-alive between requests
+  Duration abort_grace = std::chrono::seconds(1);   // after an abort, wait this long
+                                                    // for handlers to return
+  std::size_t max_body_bytes = 1 << 20;             // larger bodies get 413
+  // error_log receives one line per handler exception; default: stderr.
+  std::function<void(const std::string&)> error_log;
+};
+
+class Server {
+ public:
+  Server(std::string addr, Handler h, ServerOptions opts = {});
+  // ~Server shuts down at once (abort) if Shutdown was not called. If handlers
+  // ignored the abort and are still running, the POCO server is deliberately
+  // leaked rather than destroyed under them (see Stuck()).
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Listen binds and listens. Error: "listen tcp ADDR: reason". A second call
+  // returns nil; after Shutdown it returns ErrServerClosed.
+  Error Listen();
+  // Serve starts serving (listening first if needed) and blocks until Shutdown
+  // begins; returns ErrServerClosed then, or the Listen error. Call it once.
+  Error Serve();
+  // ListenAndServe is Listen() then Serve().
+  Error ListenAndServe();
+  // Shutdown drains gracefully (see the file comment). Returns nil when every
+  // request finished in time, else ctx.Err(). Later calls wait for the first
+  // one and return its result.
+  Error Shutdown(Context ctx);
+
+  // Addr is the bound "host:port" after Listen (the real port for port 0),
+  // else the configured address.
+  std::string Addr() const;
+  // Inflight is the number of handlers running now.
+  int64_t Inflight() const;
+  // RequestsTotal counts requests handed to the handler since construction.
+  uint64_t RequestsTotal() const;
+  // Stuck is true if Shutdown gave up on handlers that ignored the abort.
+  bool Stuck() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gox
