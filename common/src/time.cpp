@@ -9,7 +9,7 @@ namespace gox {
 
 Chan<Clock::time_point> After(Duration d) {
   Chan<Clock::time_point> c(1);
-  detail::ScheduleAt(Clock::now() + d, [c]() mutable { c.TrySend(Clock::now()); });
+  detail::ScheduleAt(detail::DeadlineAfter(d), [c]() mutable { c.TrySend(Clock::now()); });
   return c;
 }
 
@@ -30,7 +30,7 @@ struct Timer::State {
     uint64_t g = ++gen;
     pending = true;
     std::weak_ptr<State> weak = self;
-    id = detail::ScheduleAt(Clock::now() + d, [weak, g] {
+    id = detail::ScheduleAt(detail::DeadlineAfter(d), [weak, g] {
       auto s = weak.lock();
       if (!s) return;
       std::lock_guard lock(s->mu);
@@ -119,7 +119,7 @@ Ticker::Ticker(Duration d) {
   s_ = std::make_shared<State>();
   std::lock_guard lock(s_->mu);
   s_->period = d;
-  State::Schedule(s_, Clock::now() + d, s_->gen);
+  State::Schedule(s_, detail::DeadlineAfter(d), s_->gen);
 }
 
 Ticker& Ticker::operator=(Ticker&& o) noexcept {
@@ -154,7 +154,7 @@ void Ticker::Reset(Duration d) {
   s_->c.TryRecv();
   s_->stopped = false;
   s_->period = d;
-  State::Schedule(s_, Clock::now() + d, s_->gen);
+  State::Schedule(s_, detail::DeadlineAfter(d), s_->gen);
 }
 
 }  // namespace gox

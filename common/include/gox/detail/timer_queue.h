@@ -10,6 +10,14 @@
 
 namespace gox::detail {
 
+// DeadlineAfter is now + d, saturated so a huge d (Duration::max()) means "never"
+// instead of overflowing.
+inline Clock::time_point DeadlineAfter(Duration d) {
+  Clock::time_point now = Clock::now();
+  if (d > Clock::time_point::max() - now) return Clock::time_point::max();
+  return now + d;
+}
+
 // ScheduleAt runs fn on the timer thread at (or soon after) when. Returns an id
 // for CancelTimer. fn must not block: it runs on the one timer thread.
 uint64_t ScheduleAt(Clock::time_point when, std::function<void()> fn);
