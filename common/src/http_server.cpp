@@ -548,7 +548,9 @@ void Server::Impl::StopAcceptor() {
 bool Server::Impl::WaitNoConnections(Clock::time_point until,
                                      const std::atomic<bool>* give_up) const {
   for (;;) {
-    if (srv->currentConnections() == 0 && srv->queuedConnections() == 0) return true;
+    // Not queuedConnections(): after stop() the queue holds POCO's own
+    // StopNotification, which stays there when no dispatcher thread exists.
+    if (srv->currentConnections() == 0) return true;
     if (Clock::now() >= until) return false;
     if (give_up && give_up->load(std::memory_order_acquire)) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -1,0 +1,142 @@
+#include "flags.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
+namespace hw {
+namespace {
+
+// ValidAddr accepts HOST:PORT, [V6]:PORT and :PORT with PORT in 0..65535.
+bool ValidAddr(const std::string& a) {
+  auto colon = a.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string host = a.substr(0, colon), port = a.substr(colon + 1);
+  if (port.empty() || port.size() > 5) return false;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+  }
+  if (std::stol(port) > 65535) return false;
+  if (host.find(':') != std::string::npos) {  // IPv6 must be bracketed
+    return host.size() > 2 && host.front() == '[' && host.back() == ']';
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* Usage() {
+  return "usage: homework [--app=ADDR] [--debug=ADDR] [--shutdown-timeout=DUR] "
+         "[--drain-delay=DUR] [--help]\n"
+         "\n"
+         "Two HTTP servers (app and debug) under one group: when one stops, all stop.\n"
+         "SIGINT/SIGTERM/SIGQUIT drain gracefully; a second one exits at once.\n"
+         "\n"
+         "  --app=ADDR              app server address (default 127.0.0.1:8080; port 0 picks one)\n"
+         "  --debug=ADDR            debug server address (default 127.0.0.1:8081)\n"
+         "  --shutdown-timeout=DUR  drain deadline for both servers (default 5s)\n"
+         "  --drain-delay=DUR       /readyz says 503 this long before listeners close "
+         "(default 0s)\n"
+         "\n"
+         "app:   GET /   GET /slow?ms=N (0..60000)   GET /panic\n"
+         "debug: GET /healthz   GET /readyz   GET /debug/vars   POST /debug/quit   "
+         "POST /debug/fail\n"
+         "exit:  0 graceful, 1 a member failed, 2 bad flags, 3 drain missed the deadline,\n"
+         "       128+signo a second signal forced the exit\n";
+}
+
+bool ParseDuration(const std::string& s, std::chrono::nanoseconds* out) {
+  if (s == "0") {
+    *out = std::chrono::nanoseconds(0);
+    return true;
+  }
+  if (s.empty()) return false;
+  double total_ns = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t start = i;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+    if (i == start) return false;
+    std::string num = s.substr(start, i - start);
+    if (num == "." || std::count(num.begin(), num.end(), '.') > 1) return false;
+    double v = std::strtod(num.c_str(), nullptr);
+    std::size_t ustart = i;
+    while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
+    std::string unit = s.substr(ustart, i - ustart);
+    double scale;
+    if (unit == "ns") {
+      scale = 1;
+    } else if (unit == "us" || unit == "\xC2\xB5s") {
+      scale = 1e3;
+    } else if (unit == "ms") {
+      scale = 1e6;
+    } else if (unit == "s") {
+      scale = 1e9;
+    } else if (unit == "m") {
+      scale = 60e9;
+    } else if (unit == "h") {
+      scale = 3600e9;
+    } else {
+      return false;
+    }
+    total_ns += v * scale;
+  }
+  if (!std::isfinite(total_ns) || total_ns > 24 * 3600e9) return false;
+  *out = std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total_ns)));
+  return true;
+}
+
+bool ParseFlags(int argc, char** argv, Flags* out, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
+      out->help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
+      *error = "unexpected argument \"" + arg + "\" (flags look like --name=value)";
+      return false;
+    }
+    std::string name = arg.substr(2), value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    const bool known =
+        name == "app" || name == "debug" || name == "shutdown-timeout" || name == "drain-delay";
+    if (!known) {
+      *error = "unknown flag --" + name;
+      return false;
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        *error = "flag --" + name + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    if (name == "app" || name == "debug") {
+      if (!ValidAddr(value)) {
+        *error = "invalid value \"" + value + "\" for --" + name +
+                 ": want HOST:PORT with PORT 0..65535 (e.g. 127.0.0.1:8080)";
+        return false;
+      }
+      (name == "app" ? out->app : out->debug) = value;
+    } else {
+      std::chrono::nanoseconds d;
+      if (!ParseDuration(value, &d)) {
+        *error = "invalid value \"" + value + "\" for --" + name +
+                 ": want a duration like 5s, 300ms or 1m30s (0 to 24h)";
+        return false;
+      }
+      (name == "shutdown-timeout" ? out->shutdown_timeout : out->drain_delay) = d;
+    }
+  }
+  return true;
+}
+
+}  // namespace hw
