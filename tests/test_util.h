@@ -4,10 +4,18 @@
 //       detached so the rest of the suite continues). Returns true if it finished.
 //   Scaled(n)  iteration counts: n normally, n / kSanitizerSlowdown under TSan/ASan.
 //   ThreadCpuTime()  CPU time used by the calling thread.
+//   ThreadVoluntarySwitches()  voluntary context switches of the calling thread.
+//   Eventually(limit, pred)  bounded poll of an observable condition (not a
+//       sleep used as synchronisation): true as soon as pred() holds, false
+//       if it still does not after limit.
+//   ThisThreadTid()  the kernel id of the calling thread (gettid).
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <exception>
@@ -62,5 +70,28 @@ inline std::chrono::nanoseconds ThreadCpuTime() {
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
+
+// ThreadVoluntarySwitches returns ru_nvcsw of the calling thread.
+inline long ThreadVoluntarySwitches() {
+  rusage ru{};
+  getrusage(RUSAGE_THREAD, &ru);
+  return ru.ru_nvcsw;
+}
+
+// Eventually polls pred (every ~100 us, then ~1 ms) until it holds or limit
+// passes; returns the last value of pred. For conditions no handshake can
+// signal (e.g. "that thread is now parked in Send").
+template <class Pred>
+bool Eventually(std::chrono::milliseconds limit, Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (int i = 0;; ++i) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return pred();
+    std::this_thread::sleep_for(std::chrono::microseconds(i < 100 ? 100 : 1000));
+  }
+}
+
+// ThisThreadTid returns the kernel thread id of the caller.
+inline long ThisThreadTid() { return static_cast<long>(syscall(SYS_gettid)); }
 
 }  // namespace gox_test

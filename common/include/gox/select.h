@@ -104,7 +104,7 @@ std::size_t Select(Cases&&... cases) {
   std::array<std::size_t, kN == 0 ? 1 : kN> pos{};  // argument position of ops[i]
   std::size_t default_pos = 0;
   std::size_t next = 0, arg = 0;
-  auto collect = [&](auto& c) {
+  [[maybe_unused]] auto collect = [&](auto& c) {  // unused for Select() (Go: select {})
     if constexpr (detail::IsDefault<std::decay_t<decltype(c)>>::value) {
       default_pos = arg;
     } else {
@@ -117,7 +117,7 @@ std::size_t Select(Cases&&... cases) {
   (collect(cases), ...);
   std::size_t i = detail::RunSelect(ops.data(), kN, kDefaults == 1);
   if (i < kN) return pos[i];
-  auto run_default = [&](auto& c) {
+  [[maybe_unused]] auto run_default = [&](auto& c) {
     if constexpr (detail::IsDefault<std::decay_t<decltype(c)>>::value) c.f();
   };
   (run_default(cases), ...);
