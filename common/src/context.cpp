@@ -55,6 +55,11 @@ class CancelNode : public ContextNode, public std::enable_shared_from_this<Cance
   const void* Value(uint64_t key) const override { return ValueIn(parent_, key); }
   CancelNode* CancelTarget() override { return this; }
 
+  std::size_t ChildCount() const {
+    std::lock_guard lock(mu_);
+    return children_.size();
+  }
+
   Error CauseOf() const {
     std::lock_guard lock(mu_);
     return cause_;
@@ -292,6 +297,13 @@ std::function<bool()> AfterFunc(Context ctx, std::function<void()> f) {
   n->Propagate();
   return [n] { return n->Stop(); };
 }
+
+namespace detail {
+std::size_t ContextChildCount(const Context& ctx) {
+  CancelNode* t = TargetOf(ctx);
+  return t == nullptr ? 0 : t->ChildCount();
+}
+}  // namespace detail
 
 Context WithoutCancel(Context parent) {
   return Context(std::make_shared<detail::WithoutCancelNode>(std::move(parent)));

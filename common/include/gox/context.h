@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -130,6 +131,12 @@ Error Cause(const Context& ctx);
 // true if this call stopped f from being started, false if f was already
 // started or stopped. For a context that is never cancelled, f never runs.
 std::function<bool()> AfterFunc(Context ctx, std::function<void()> f);
+
+namespace detail {
+// ContextChildCount is the number of children linked under ctx's cancellable
+// node (for leak tests); 0 for contexts that are never cancelled.
+std::size_t ContextChildCount(const Context& ctx);
+}  // namespace detail
 
 // WithoutCancel returns a context with parent's values that is never cancelled:
 // no deadline, nil Done, nil Err, and Cause nil.
