@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -174,6 +175,12 @@ void Timeline(const Stats& st, int64_t from_ns, int64_t to_ns, int cols, const c
   std::fflush(stdout);
 }
 
+double LoadAverage() {
+  double load[1] = {0};
+  getloadavg(load, 1);
+  return load[0];
+}
+
 Stats Run(const std::string& v, const Scenario& sc) {
   if (v == "go") return Measure<gox::Mutex>("go (gox::Mutex)", sc);
   if (v == "barging") return Measure<std::mutex>("barging (std::mutex)", sc);
@@ -215,9 +222,9 @@ int main(int argc, char** argv) {
   if (sc.pin == "split" && std::thread::hardware_concurrency() < 2) sc.pin = "same";
   lesson::Say(
       "scenario: g1 holds the lock %.0f us (%s) and re-locks at once; "
-      "g2 waits %.0f us, then locks; %u CPUs, pinning: %s",
+      "g2 waits %.0f us, then locks; %u CPUs (load average %.1f), pinning: %s",
       sc.hold.count() / 1e3, sc.busy ? "computing" : "asleep", sc.gap.count() / 1e3,
-      std::thread::hardware_concurrency(), sc.pin.c_str());
+      std::thread::hardware_concurrency(), LoadAverage(), sc.pin.c_str());
   const std::string v = args.Variant();
   Stats st = Run(v, sc);
   Header();

@@ -97,14 +97,25 @@ class AtomicValue {
 
   // Local returns this thread's slot for this AtomicValue (made on first use;
   // slots of destroyed AtomicValues are swept then).
+  // A one-entry cache of plain thread_locals (no TLS guard) makes the common
+  // case, one AtomicValue read over and over, two loads and a compare.
   Slot& Local() const {
-    static thread_local std::vector<Slot> slots;
-    for (Slot& s : slots) {
-      if (s.key == token_.get()) return s;  // our live weak_ptr pins the address
+    static thread_local const char* last_key = nullptr;
+    static thread_local Slot* last_slot = nullptr;
+    if (last_key == token_.get()) return *last_slot;
+    static thread_local std::vector<std::unique_ptr<Slot>> slots;
+    Slot* found = nullptr;
+    for (auto& s : slots) {
+      if (s->key == token_.get()) found = s.get();  // its weak_ptr pins the address
     }
-    std::erase_if(slots, [](const Slot& s) { return s.owner.expired(); });
-    slots.push_back(Slot{token_, token_.get(), 0, nullptr});
-    return slots.back();
+    if (found == nullptr) {
+      std::erase_if(slots, [](const auto& s) { return s->owner.expired(); });
+      slots.push_back(std::make_unique<Slot>(Slot{token_, token_.get(), 0, nullptr}));
+      found = slots.back().get();
+    }
+    last_key = token_.get();
+    last_slot = found;
+    return *found;
   }
 
   mutable std::mutex mu_;             // guards cur_; writers, and readers' refresh
