@@ -9,8 +9,10 @@
 // Contract: DESIGN.md "Homework"; POCO's pitfalls: POCO-NOTES.md.
 #include <Poco/ErrorHandler.h>
 #include <Poco/Exception.h>
+#include <Poco/Net/NetException.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -40,7 +42,15 @@ namespace {
 class PocoErrors final : public Poco::ErrorHandler {
  public:
   void exception(const Poco::Exception& e) override {
-    hw::Log("poco: %s", e.displayText().c_str());
+    // A socket error or an unparsable header is the client's doing (it reset,
+    // vanished or sent garbage POCO rejects before any handler runs); anything
+    // else is a POCO or server fault.
+    if (dynamic_cast<const Poco::Net::NetException*>(&e) != nullptr ||
+        dynamic_cast<const Poco::SyntaxException*>(&e) != nullptr) {
+      hw::Log("connection error: %s", e.displayText().c_str());
+    } else {
+      hw::Log("poco: %s", e.displayText().c_str());
+    }
   }
   void exception(const std::exception& e) override { hw::Log("poco: %s", e.what()); }
   void exception() override { hw::Log("poco: unknown exception"); }
@@ -181,9 +191,9 @@ int main(int argc, char** argv) {
   // delay, then drain both servers in parallel under one absolute deadline.
   group.Go("shutdown", [&]() -> gox::Error {
     ctx.Done().Recv();
-    hw::Log("shutting down: %s", Describe(*group.First()).c_str());
     st.ready.store(false);
     st.phase.store("draining");
+    hw::Log("shutting down: %s", Describe(*group.First()).c_str());
     if (flags.drain_delay.count() > 0) gox::Sleep(flags.drain_delay);
     auto [dctx, cancel] = gox::WithTimeout(gox::Background(), flags.shutdown_timeout);
     gox::ErrGroup drains;
@@ -226,3 +236,15 @@ int main(int argc, char** argv) {
   debug.reset();
   return Exit(code, why);
 }
+
+// We also block them before main: the loader runs every shared library's
+// constructors first (POCO, libstdc++), several milliseconds in a debug build.
+// .preinit_array runs before those; a raw syscall avoids sanitizer interceptors
+// that are not initialised yet.
+static void BlockShutdownSignalsEarly(int, char**, char**) {
+  uint64_t mask = (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGQUIT - 1));
+  syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, nullptr, sizeof mask);
+}
+__attribute__((section(".preinit_array"),
+               used)) static void (*const kBlockEarly)(int, char**,
+                                                       char**) = BlockShutdownSignalsEarly;

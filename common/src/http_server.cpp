@@ -135,7 +135,7 @@ class Writer final : public ResponseWriter {
 
   // Send writes the response. Returns false if the client went away.
   bool Send(Poco::Net::HTTPServerResponse& resp, bool close) {
-    resp.setStatus(static_cast<HTTPResponse::HTTPStatus>(status_));
+    resp.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status_));
     bool has_type = false;
     for (const auto& [name, value] : headers_) {
       if (EqualFold(name, "Content-Length") || EqualFold(name, "Connection")) continue;
@@ -191,26 +191,21 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  private:
   // Parse fills r; on a bad request it fills w with the error response.
   bool Parse(Poco::Net::HTTPServerRequest& preq, Request* r, Writer* w) const {
-    r->method = preq.getMethod();
-    r->target = preq.getURI();
-    r->remote_addr = preq.clientAddress().toString();
-    r->ctx = s_->hard_ctx;
-    for (const auto& [name, value] : preq) r->headers[name] = value;
     try {
+      r->method = preq.getMethod();
+      r->target = preq.getURI();
+      r->remote_addr = preq.clientAddress().toString();
+      r->ctx = s_->hard_ctx;
+      for (const auto& [name, value] : preq) r->headers[name] = value;
       Poco::URI uri(r->target);
       r->path = uri.getPath();
       r->raw_query = uri.getRawQuery();
-    } catch (const Poco::Exception&) {
-      w->Reset(400, "400 bad request: malformed target\n");
-      return false;
-    }
-    if (r->path.empty()) r->path = "/";
-    const std::size_t limit = s_->opts.max_body_bytes;
-    if (preq.hasContentLength() && preq.getContentLength64() > static_cast<int64_t>(limit)) {
-      w->Reset(413, "413 request body too large\n");
-      return false;
-    }
-    try {
+      if (r->path.empty()) r->path = "/";
+      const std::size_t limit = s_->opts.max_body_bytes;
+      if (preq.hasContentLength() && preq.getContentLength64() > static_cast<int64_t>(limit)) {
+        w->Reset(413, "413 request body too large\n");
+        return false;
+      }
       std::istream& in = preq.stream();
       char buf[8192];
       while (in.read(buf, sizeof buf) || in.gcount() > 0) {
@@ -220,8 +215,8 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
           return false;
         }
       }
-    } catch (const Poco::Exception&) {
-      w->Reset(400, "400 bad request: body\n");
+    } catch (const Poco::Exception& e) {
+      w->Reset(400, "400 bad request: " + e.displayText() + "\n");
       return false;
     }
     return true;

@@ -1,0 +1,928 @@
+// homework_test: black-box tests of the homework binary (issue 4). Each test
+// spawns the real program (posix_spawn: the test process is multithreaded),
+// reads the bound ports from its stderr log, talks HTTP over loopback sockets
+// and checks the exit code. Every wait has a timeout; the child is always
+// reaped (SIGKILL if a test failed first). Time bounds are one-sided; under
+// TSan/ASan the start-up and the drain run several times slower, so bounds
+// marked "x kSlack" are stretched there (the dev build keeps the issue's values).
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_util.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::milliseconds;
+
+// kSlack stretches time bounds under sanitizers only.
+constexpr int kSlack = gox_test::kSanitized ? 4 : 1;
+
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// ---------------------------------------------------------------- the child
+
+// Homework runs the binary with args; collects its stderr lines.
+class Homework {
+ public:
+  explicit Homework(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe2: " << std::strerror(errno);
+      return;
+    }
+    std::vector<std::string> argv_s{GOX_HOMEWORK_BIN};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    // The child starts with no signal blocked and default dispositions,
+    // whatever the spawning test thread has.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    for (int s : {SIGINT, SIGTERM, SIGQUIT, SIGPIPE}) sigaddset(&defaults, s);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    started_ = Clock::now();
+    int rc = posix_spawn(&pid_, argv[0], &fa, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(fds[1]);
+    if (rc != 0) {
+      ADD_FAILURE() << "posix_spawn " << argv[0] << ": " << std::strerror(rc);
+      close(fds[0]);
+      pid_ = -1;
+      return;
+    }
+    reader_ = std::thread([this, fd = fds[0]] { ReadLog(fd); });
+  }
+
+  ~Homework() {
+    if (pid_ > 0 && !status_) {
+      kill(pid_, SIGKILL);
+      int st = 0;
+      waitpid(pid_, &st, 0);
+    }
+    if (reader_.joinable()) reader_.join();
+    // A sanitizer report in the child fails the test that ran it.
+    std::string log = Log();
+    for (const char* bad :
+         {"ThreadSanitizer", "AddressSanitizer", "LeakSanitizer", "runtime error:", "poco:"}) {
+      EXPECT_EQ(log.find(bad), std::string::npos) << "child log has \"" << bad << "\":\n" << log;
+    }
+  }
+
+  pid_t Pid() const { return pid_; }
+  Clock::time_point Started() const { return started_; }
+
+  // WaitLine waits until a log line contains needle; returns that line.
+  std::optional<std::string> WaitLine(const std::string& needle, Ms timeout) {
+    std::unique_lock lock(mu_);
+    std::optional<std::string> found;
+    cv_.wait_for(lock, timeout, [&] {
+      for (const auto& l : lines_) {
+        if (l.find(needle) != std::string::npos) {
+          found = l;
+          return true;
+        }
+      }
+      return eof_;
+    });
+    return found;
+  }
+
+  // Ports waits for both "listening on" lines; false (and a failure) if not.
+  bool Ports(int* app, int* debug, Ms timeout = Ms(10000)) {
+    auto a = WaitLine("app listening on ", timeout);
+    auto d = WaitLine("debug listening on ", timeout);
+    if (!a || !d) {
+      ADD_FAILURE() << "no listening lines; log:\n" << Log();
+      return false;
+    }
+    *app = std::stoi(a->substr(a->rfind(':') + 1));
+    *debug = std::stoi(d->substr(d->rfind(':') + 1));
+    return true;
+  }
+
+  void Signal(int sig) {
+    signal_at_ = Clock::now();
+    kill(pid_, sig);
+  }
+  Clock::time_point SignalAt() const { return signal_at_; }
+
+  // Wait reaps the child within timeout; returns the wait status, or nullopt.
+  std::optional<int> Wait(Ms timeout) {
+    if (status_) return status_;
+    auto until = Clock::now() + timeout;
+    for (;;) {
+      int st = 0;
+      pid_t r = waitpid(pid_, &st, WNOHANG);
+      if (r == pid_) {
+        exited_at_ = Clock::now();
+        status_ = st;
+        return status_;
+      }
+      if (Clock::now() >= until) return std::nullopt;
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  // ExitCode is Wait + the exit code; -1000-signo if killed by a signal, -1 if
+  // still running at the timeout.
+  int ExitCode(Ms timeout) {
+    auto st = Wait(timeout);
+    if (!st) return -1;
+    if (WIFSIGNALED(*st)) return -1000 - WTERMSIG(*st);
+    return WEXITSTATUS(*st);
+  }
+  Clock::time_point ExitedAt() const { return exited_at_; }
+
+  std::vector<std::string> Lines() {
+    std::lock_guard lock(mu_);
+    return lines_;
+  }
+  std::string Log() {
+    // The reader may still be running: take what we have.
+    std::string out;
+    for (const auto& l : Lines()) out += l + "\n";
+    return out;
+  }
+  // EofWithin waits for the log pipe to close (child gone).
+  bool Eof(Ms timeout) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return eof_; });
+  }
+
+ private:
+  void ReadLog(int fd) {
+    std::string partial;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      partial.append(buf, static_cast<std::size_t>(n));
+      std::size_t nl;
+      std::lock_guard lock(mu_);
+      while ((nl = partial.find('\n')) != std::string::npos) {
+        lines_.push_back(partial.substr(0, nl));
+        partial.erase(0, nl + 1);
+      }
+      cv_.notify_all();
+    }
+    close(fd);
+    std::lock_guard lock(mu_);
+    if (!partial.empty()) lines_.push_back(partial);
+    eof_ = true;
+    cv_.notify_all();
+  }
+
+  pid_t pid_ = -1;
+  Clock::time_point started_, signal_at_, exited_at_;
+  std::optional<int> status_;
+  std::thread reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> lines_;  // under mu_
+  bool eof_ = false;                // under mu_
+};
+
+std::vector<std::string> DefaultArgs() { return {"--app=127.0.0.1:0", "--debug=127.0.0.1:0"}; }
+
+// ---------------------------------------------------------------- HTTP client
+
+bool EqualFold(std::string a, std::string b) {
+  std::transform(a.begin(), a.end(), a.begin(), ::tolower);
+  std::transform(b.begin(), b.end(), b.begin(), ::tolower);
+  return a == b;
+}
+
+struct Response {
+  bool ok = false;  // a complete response was read
+  std::string error;
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string Header(const std::string& n) const {
+    auto it = headers.find(n);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// Dial connects to 127.0.0.1:port; -1 with *err = errno on failure.
+int Dial(int port, Ms timeout, int* err = nullptr) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  int e = rc == 0 ? 0 : errno;
+  if (e == EINPROGRESS) {
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+      socklen_t len = sizeof e;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+    } else {
+      e = ETIMEDOUT;
+    }
+  }
+  if (e != 0) {
+    close(fd);
+    if (err) *err = e;
+    return -1;
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& s) {
+  std::size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// ReadResponse reads one response (Content-Length framing) from fd.
+Response ReadResponse(int fd, Ms timeout) {
+  Response r;
+  std::string data;
+  auto until = Clock::now() + timeout;
+  std::size_t header_end = std::string::npos, need = 0;
+  for (;;) {
+    if (header_end == std::string::npos) {
+      header_end = data.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        std::istringstream in(data.substr(0, header_end));
+        std::string line;
+        std::getline(in, line);
+        if (line.size() < 12 || line.compare(0, 5, "HTTP/") != 0) {
+          r.error = "bad status line: " + line;
+          return r;
+        }
+        r.status = std::stoi(line.substr(9, 3));
+        while (std::getline(in, line)) {
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+          auto colon = line.find(':');
+          if (colon == std::string::npos) continue;
+          std::string name = line.substr(0, colon);
+          std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+          std::string value = line.substr(colon + 1);
+          value.erase(0, value.find_first_not_of(' '));
+          r.headers[name] = value;
+        }
+        need = header_end + 4 +
+               std::stoul(r.Header("content-length").empty() ? "0" : r.Header("content-length"));
+      }
+    }
+    if (header_end != std::string::npos && data.size() >= need) {
+      r.body = data.substr(header_end + 4, need - header_end - 4);
+      r.ok = true;
+      return r;
+    }
+    auto left = std::chrono::duration_cast<Ms>(until - Clock::now()).count();
+    if (left <= 0) {
+      r.error = "timeout; got: " + data;
+      return r;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) != 1) continue;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      r.error = n == 0 ? "EOF before a complete response" : std::strerror(errno);
+      return r;
+    }
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::string RequestText(const std::string& method, const std::string& path, bool close) {
+  return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+         (close ? "Connection: close\r\n" : "") +
+         (method == "POST" ? "Content-Length: 0\r\n" : "") + "\r\n";
+}
+
+// Http does one request on a new connection.
+Response Http(int port, const std::string& method, const std::string& path,
+              Ms timeout = Ms(10000)) {
+  Response r;
+  int err = 0;
+  int fd = Dial(port, timeout, &err);
+  if (fd < 0) {
+    r.error = std::string("connect: ") + std::strerror(err);
+    return r;
+  }
+  if (!SendAll(fd, RequestText(method, path, true))) {
+    r.error = "send failed";
+  } else {
+    r = ReadResponse(fd, timeout);
+  }
+  close(fd);
+  return r;
+}
+
+// Refused is true if a connect to port gets ECONNREFUSED.
+bool Refused(int port) {
+  int err = 0;
+  int fd = Dial(port, Ms(1000), &err);
+  if (fd >= 0) {
+    close(fd);
+    return false;
+  }
+  return err == ECONNREFUSED;
+}
+
+// Vars reads one key of /debug/vars as an integer (-1 on failure).
+long VarsInt(int debug_port, const std::string& key) {
+  Response r = Http(debug_port, "GET", "/debug/vars", Ms(5000));
+  if (!r.ok || r.status != 200) return -1;
+  try {
+    Poco::JSON::Parser p;
+    auto obj = p.parse(r.body).extract<Poco::JSON::Object::Ptr>();
+    return obj->getValue<long>(key);
+  } catch (...) {
+    return -1;
+  }
+}
+
+// WaitInflight polls /debug/vars until the app has n handlers running.
+bool WaitInflight(int debug_port, long n, Ms timeout) {
+  auto until = Clock::now() + timeout;
+  while (Clock::now() < until) {
+    if (VarsInt(debug_port, "inflight") >= n) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+int ThreadCount(pid_t pid) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (!d) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  closedir(d);
+  return n;
+}
+
+// LineIndex returns the index of the first log line containing needle, or -1.
+int LineIndex(const std::vector<std::string>& lines, const std::string& needle) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find(needle) != std::string::npos) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// FreePort returns a port that was free a moment ago.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// ---------------------------------------------------------------- 1
+
+TEST(HomeworkTest, BothServersServeTheirEndpoints) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+
+  Response r = Http(app, "GET", "/");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(r.body.empty());
+  EXPECT_EQ(Http(debug, "GET", "/healthz").status, 200);
+  EXPECT_EQ(Http(debug, "GET", "/readyz").status, 200);
+  EXPECT_EQ(Http(app, "GET", "/slow?ms=10").status, 200);
+
+  r = Http(debug, "GET", "/debug/vars");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200);
+  Poco::JSON::Object::Ptr vars;
+  ASSERT_NO_THROW(vars = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>())
+      << r.body;
+  for (const char* key : {"uptime_s", "goroutines", "inflight", "requests_total", "state"}) {
+    EXPECT_TRUE(vars->has(key)) << key << " missing in " << r.body;
+  }
+  EXPECT_EQ(vars->getValue<std::string>("state"), "serving");
+  EXPECT_GE(vars->getValue<long>("requests_total"), 2);  // "/" and "/slow" above
+  EXPECT_EQ(vars->getValue<long>("inflight"), 0);
+
+  EXPECT_EQ(Http(app, "GET", "/nope").status, 404);
+  EXPECT_EQ(Http(debug, "GET", "/nope").status, 404);
+  EXPECT_EQ(Http(app, "GET", "/slow?ms=abc").status, 400);
+  EXPECT_EQ(Http(debug, "GET", "/debug/quit").status, 405);  // POST only
+
+  hw.Signal(SIGTERM);
+  EXPECT_EQ(hw.ExitCode(Ms(5000 * kSlack)), 0) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 2
+
+class IdleSignalTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(IdleSignalTest, ExitsZeroQuicklyAndClosesBothPorts) {
+  const int sig = GetParam();
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  hw.Signal(sig);
+  int code = hw.ExitCode(Ms(5000 * kSlack));
+  double took = std::chrono::duration<double, std::milli>(hw.ExitedAt() - hw.SignalAt()).count();
+  EXPECT_EQ(code, 0) << "killed instead of a graceful exit?\n" << hw.Log();
+  EXPECT_LT(took, 1000.0 * kSlack) << hw.Log();
+  ASSERT_TRUE(hw.Eof(Ms(5000)));
+
+  std::vector<std::string> lines = hw.Lines();
+  int got = LineIndex(lines, "signal received: SIG" + std::string(sigabbrev_np(sig)));
+  int down = LineIndex(lines, "shutting down: ");
+  int app_stopped = LineIndex(lines, "app stopped");
+  int debug_stopped = LineIndex(lines, "debug stopped");
+  ASSERT_GE(got, 0) << hw.Log();
+  EXPECT_LT(got, down) << hw.Log();
+  EXPECT_LT(down, app_stopped) << hw.Log();
+  EXPECT_LT(down, debug_stopped) << hw.Log();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find("exit 0: "), std::string::npos) << hw.Log();
+  EXPECT_TRUE(Refused(app));
+  EXPECT_TRUE(Refused(debug));
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, IdleSignalTest, ::testing::Values(SIGTERM, SIGINT, SIGQUIT),
+                         [](const auto& p) { return std::string(sigabbrev_np(p.param)); });
+
+// ---------------------------------------------------------------- 3
+
+TEST(HomeworkTest, InFlightRequestsDrainCompletely) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  constexpr int kClients = 20;
+  std::vector<Response> got(kClients);
+  std::vector<Clock::time_point> done_at(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      got[i] = Http(app, "GET", "/slow?ms=800", Ms(10000 * kSlack));
+      done_at[i] = Clock::now();
+    });
+  }
+  // We signal once every request is inside its handler (the issue's "after
+  // 200 ms", as a handshake instead of a sleep).
+  bool all_in = WaitInflight(debug, kClients, Ms(5000 * kSlack));
+  hw.Signal(SIGTERM);
+  for (auto& t : clients) t.join();
+  ASSERT_TRUE(all_in) << hw.Log();
+  int code = hw.ExitCode(Ms(10000 * kSlack));
+  EXPECT_EQ(code, 0) << hw.Log();
+  Clock::time_point last{};
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_TRUE(got[i].ok) << "client " << i << ": " << got[i].error;
+    EXPECT_EQ(got[i].status, 200) << "client " << i;
+    EXPECT_EQ(got[i].body, "slow: slept 800 ms\n") << "client " << i;
+    last = std::max(last, done_at[i]);
+  }
+  // The process outlived every response (it exited after the last one).
+  EXPECT_GE(hw.ExitedAt(), last);
+}
+
+// ---------------------------------------------------------------- 4
+
+TEST(HomeworkTest, DuringTheDrainNewConnectsAreRefusedAndReadyzIs503) {
+  Homework hw({"--app=127.0.0.1:0", "--debug=127.0.0.1:0", "--drain-delay=300ms"});
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  Response slow;
+  // The in-flight request is sent keep-alive: the server must still close it.
+  std::thread client([&] {
+    int fd = Dial(app, Ms(5000));
+    if (fd < 0) return;
+    if (SendAll(fd, RequestText("GET", "/slow?ms=1500", false))) {
+      slow = ReadResponse(fd, Ms(10000 * kSlack));
+    }
+    close(fd);
+  });
+  bool in = WaitInflight(debug, 1, Ms(5000 * kSlack));
+  hw.Signal(SIGTERM);
+  ASSERT_TRUE(hw.WaitLine("shutting down: ", Ms(5000 * kSlack))) << hw.Log();
+  // Within the drain delay the debug server still answers, and says 503.
+  EXPECT_EQ(Http(debug, "GET", "/readyz").status, 503);
+  // Then the app listener closes: a connect is refused, not accepted and left
+  // hanging. (Before it closes, connects still succeed: we poll for the change.)
+  auto until = Clock::now() + Ms(3000 * kSlack);
+  bool refused = false;
+  while (!refused && Clock::now() < until) {
+    refused = Refused(app);
+    if (!refused) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(refused) << "the app port still accepts during the drain";
+  EXPECT_TRUE(hw.Wait(Ms(100)) == std::nullopt) << "exited before the in-flight request finished";
+  EXPECT_TRUE(Refused(app));  // stays refused
+  client.join();
+  ASSERT_TRUE(in) << hw.Log();
+  ASSERT_TRUE(slow.ok) << slow.error;
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_TRUE(EqualFold(slow.Header("connection"), "close")) << slow.Header("connection");
+  EXPECT_EQ(hw.ExitCode(Ms(10000 * kSlack)), 0) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 5
+
+TEST(HomeworkTest, IdleKeepAliveConnectionIsClosedOnShutdown) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  int fd = Dial(app, Ms(5000));
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd, RequestText("GET", "/", false)));
+  Response r = ReadResponse(fd, Ms(5000));
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(EqualFold(r.Header("connection"), "close"));  // kept alive
+
+  hw.Signal(SIGTERM);
+  pollfd p{fd, POLLIN, 0};
+  int ready = poll(&p, 1, 1000 * kSlack);
+  char c;
+  ssize_t n = ready == 1 ? recv(fd, &c, 1, 0) : -2;
+  double closed_after = MsSince(hw.SignalAt());
+  close(fd);
+  EXPECT_EQ(ready, 1) << "the idle connection was not closed within 1 s";
+  EXPECT_LE(n, 0) << "expected EOF or reset";
+  EXPECT_LT(closed_after, 1000.0 * kSlack);
+  EXPECT_EQ(hw.ExitCode(Ms(2000 * kSlack)), 0) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 6
+
+TEST(HomeworkTest, DrainPastTheDeadlineExitsThree) {
+  Homework hw({"--app=127.0.0.1:0", "--debug=127.0.0.1:0", "--shutdown-timeout=300ms"});
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  Response slow;
+  std::thread client([&] { slow = Http(app, "GET", "/slow?ms=5000", Ms(10000)); });
+  bool in = WaitInflight(debug, 1, Ms(5000 * kSlack));
+  hw.Signal(SIGTERM);
+  int code = hw.ExitCode(Ms(5000 * kSlack));
+  double took = std::chrono::duration<double, std::milli>(hw.ExitedAt() - hw.SignalAt()).count();
+  client.join();
+  ASSERT_TRUE(in) << hw.Log();
+  EXPECT_EQ(code, 3) << hw.Log();
+  EXPECT_LT(took, 1500.0 * kSlack) << hw.Log();
+  EXPECT_GE(took, 300.0);
+  EXPECT_TRUE(hw.WaitLine("drain cut short", Ms(1000))) << hw.Log();
+  EXPECT_FALSE(slow.ok && slow.status == 200) << "the 5 s request cannot have completed";
+}
+
+// ---------------------------------------------------------------- 7
+
+class SecondSignalTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(SecondSignalTest, ForcesAnImmediateExitWith128PlusSigno) {
+  const int sig = GetParam();
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  std::thread client([&] { (void)Http(app, "GET", "/slow?ms=5000", Ms(10000)); });
+  bool in = WaitInflight(debug, 1, Ms(5000 * kSlack));
+  hw.Signal(sig);
+  bool down = hw.WaitLine("shutting down: ", Ms(5000 * kSlack)).has_value();
+  hw.Signal(sig);
+  int code = hw.ExitCode(Ms(5000 * kSlack));
+  double took = std::chrono::duration<double, std::milli>(hw.ExitedAt() - hw.SignalAt()).count();
+  client.join();
+  ASSERT_TRUE(in && down) << hw.Log();
+  EXPECT_EQ(code, 128 + sig) << hw.Log();
+  // 300 ms in the dev build (the issue's bound); sanitizers run the exit path
+  // (their _exit interceptor) slower.
+  EXPECT_LT(took, 300.0 * kSlack) << hw.Log();
+  EXPECT_TRUE(hw.WaitLine("exit " + std::to_string(128 + sig), Ms(1000))) << hw.Log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, SecondSignalTest, ::testing::Values(SIGTERM, SIGINT),
+                         [](const auto& p) { return std::string(sigabbrev_np(p.param)); });
+
+// ---------------------------------------------------------------- 8
+
+TEST(HomeworkTest, PortInUseFailsFastAndLeavesNothingListening) {
+  // We hold a listening socket on a port (SO_REUSEADDR only, as most servers).
+  int holder = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(holder, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(holder, 16), 0);
+  socklen_t len = sizeof a;
+  getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len);
+  const int busy = ntohs(a.sin_port);
+  const int debug_port = FreePort();
+
+  Homework hw({"--app=127.0.0.1:" + std::to_string(busy),
+               "--debug=127.0.0.1:" + std::to_string(debug_port)});
+  int code = hw.ExitCode(Ms(1000 * kSlack + 2000 * (kSlack - 1)));
+  double took = std::chrono::duration<double, std::milli>(hw.ExitedAt() - hw.Started()).count();
+  close(holder);
+  EXPECT_EQ(code, 1) << hw.Log();
+  EXPECT_LT(took, 1000.0 * kSlack);
+  ASSERT_TRUE(hw.Eof(Ms(5000)));
+  std::string log = hw.Log();
+  EXPECT_NE(log.find("127.0.0.1:" + std::to_string(busy)), std::string::npos) << log;
+  EXPECT_NE(log.find("exit 1: "), std::string::npos) << log;
+  EXPECT_EQ(log.find("debug listening"), std::string::npos) << log;
+  EXPECT_TRUE(Refused(debug_port));
+}
+
+TEST(HomeworkTest, SecondInstanceOnTheSamePortFails) {
+  Homework first(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(first.Ports(&app, &debug));
+  // With SO_REUSEPORT (POCO's ServerSocket(port) default) this would start.
+  Homework second({"--app=127.0.0.1:" + std::to_string(app), "--debug=127.0.0.1:0"});
+  EXPECT_EQ(second.ExitCode(Ms(5000 * kSlack)), 1) << second.Log();
+  EXPECT_EQ(Http(app, "GET", "/").status, 200);  // the first one is unharmed
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.ExitCode(Ms(5000 * kSlack)), 0) << first.Log();
+}
+
+// ---------------------------------------------------------------- 9
+
+TEST(HomeworkTest, DebugFailStopsEverythingWithExitOne) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  Response r = Http(debug, "POST", "/debug/fail");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(hw.ExitCode(Ms(5000 * kSlack)), 1) << hw.Log();
+  EXPECT_TRUE(hw.WaitLine("app stopped", Ms(1000))) << hw.Log();
+  EXPECT_FALSE(hw.WaitLine("signal received", Ms(0))) << hw.Log();
+}
+
+TEST(HomeworkTest, DebugQuitAnswersThenStopsEverythingWithExitZero) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  Response r = Http(debug, "POST", "/debug/quit");
+  ASSERT_TRUE(r.ok) << r.error;  // answered before the debug server went away
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(hw.ExitCode(Ms(5000 * kSlack)), 0) << hw.Log();
+  EXPECT_TRUE(hw.WaitLine("app stopped", Ms(1000))) << hw.Log();
+  EXPECT_TRUE(hw.WaitLine("debug stopped", Ms(1000))) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 10
+
+TEST(HomeworkTest, BothServersDrainInParallel) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  // App: a 1000 ms handler. Debug: a slow client that sends the second half
+  // of its request headers 800 ms after SIGTERM (POCO holds the connection in
+  // its request until then, so the debug drain must wait for it).
+  Response app_r, debug_r;
+  std::thread app_client([&] { app_r = Http(app, "GET", "/slow?ms=1000", Ms(10000 * kSlack)); });
+  int dfd = Dial(debug, Ms(5000));
+  ASSERT_GE(dfd, 0);
+  ASSERT_TRUE(SendAll(dfd, "GET /healthz HTTP/1.1\r\n"));
+  bool in = WaitInflight(debug, 1, Ms(5000 * kSlack));
+  hw.Signal(SIGTERM);
+  const auto t0 = hw.SignalAt();
+  // Both listeners close at once (a sequential drain would keep the debug
+  // one open until the app finished).
+  auto until = t0 + Ms(500 * kSlack);
+  bool debug_refused = false;
+  while (!debug_refused && Clock::now() < until) {
+    debug_refused = Refused(debug);
+    if (!debug_refused) std::this_thread::sleep_for(5ms);
+  }
+  std::this_thread::sleep_until(t0 + 800ms);
+  ASSERT_TRUE(SendAll(dfd, "Host: 127.0.0.1\r\n\r\n"));
+  debug_r = ReadResponse(dfd, Ms(5000 * kSlack));
+  close(dfd);
+  app_client.join();
+  int code = hw.ExitCode(Ms(10000 * kSlack));
+  double took = std::chrono::duration<double, std::milli>(hw.ExitedAt() - t0).count();
+  ASSERT_TRUE(in) << hw.Log();
+  EXPECT_TRUE(debug_refused) << "debug listener still open while the app drained";
+  EXPECT_TRUE(app_r.ok && app_r.status == 200) << app_r.error;
+  EXPECT_TRUE(debug_r.ok && debug_r.status == 200) << debug_r.error;
+  EXPECT_TRUE(EqualFold(debug_r.Header("connection"), "close")) << debug_r.Header("connection");
+  EXPECT_EQ(code, 0) << hw.Log();
+  // ≈ the slowest (1000 ms), not the sum (1800 ms).
+  EXPECT_LT(took, 1500.0 * kSlack) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 11
+
+TEST(HomeworkTest, ResetsPanicsAndBadInputDoNotHurtTheServer) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  // Clients that reset (RST via SO_LINGER 0) while their response is on the way.
+  for (int i = 0; i < 20; ++i) {
+    int fd = Dial(app, Ms(5000));
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(SendAll(fd, RequestText("GET", "/slow?ms=20", false)));
+    linger l{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    if (i % 2 == 1) std::this_thread::sleep_for(20ms);  // the response may be mid-write
+    close(fd);
+  }
+  Response r = Http(app, "GET", "/panic");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.status, 500);
+  EXPECT_TRUE(hw.WaitLine("panic", Ms(2000))) << "the panic was not logged:\n" << hw.Log();
+  EXPECT_EQ(Http(app, "GET", "/").status, 200);
+  for (const char* bad : {"/slow", "/slow?ms=", "/slow?ms=-1", "/slow?ms=60001", "/slow?ms=12x",
+                          "/slow?ms=1e3", "/slow?ms=%20", "/slow?ms=999999999999"}) {
+    Response b = Http(app, "GET", bad);
+    EXPECT_TRUE(b.ok) << bad << ": " << b.error;
+    EXPECT_EQ(b.status, 400) << bad;
+  }
+  EXPECT_EQ(Http(app, "GET", "/slow?ms=0").status, 200);
+  // Garbage (POCO answers 400, drops the connection or waits for the rest up
+  // to the read timeout: its business); the server stays up.
+  for (const char* junk : {"\x01\x02 not http\r\n\r\n", "GARBAGE\r\n\r\n",
+                           "GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n"}) {
+    int fd = Dial(app, Ms(5000));
+    ASSERT_GE(fd, 0);
+    SendAll(fd, junk);
+    (void)ReadResponse(fd, Ms(200));
+    close(fd);
+  }
+  EXPECT_EQ(Http(app, "GET", "/").status, 200);
+  EXPECT_EQ(Http(debug, "GET", "/healthz").status, 200);
+  hw.Signal(SIGTERM);
+  EXPECT_EQ(hw.ExitCode(Ms(5000 * kSlack)), 0) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 12
+
+TEST(HomeworkTest, ThreadCountStaysBoundedAndFallsBack) {
+  Homework hw(DefaultArgs());
+  int app, debug;
+  ASSERT_TRUE(hw.Ports(&app, &debug));
+  ASSERT_EQ(Http(app, "GET", "/").status, 200);
+  const int base = ThreadCount(hw.Pid());
+  ASSERT_GT(base, 0);
+
+  constexpr int kConns = 200;
+  std::atomic<int> ok{0}, finished{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kConns; ++i) {
+    clients.emplace_back([&] {
+      Response r = Http(app, "GET", "/slow?ms=300", Ms(30000 * kSlack));
+      if (r.ok && r.status == 200) ok.fetch_add(1);
+      finished.fetch_add(1);
+    });
+  }
+  int peak = base;
+  auto until = Clock::now() + Ms(60000);
+  while (finished.load() < kConns && Clock::now() < until) {
+    peak = std::max(peak, ThreadCount(hw.Pid()));
+    std::this_thread::sleep_for(10ms);
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kConns) << "every connection is served (none dropped at the queue)";
+  // The app pool has 128 threads: one per connection, never one per request
+  // beyond that, plus a few goroutines.
+  EXPECT_LE(peak, base + 128 + 16) << "peak " << peak << " base " << base;
+  EXPECT_GT(peak, base) << "no worker threads seen";
+  // Idle pool threads retire (1 s idle, collected every second).
+  int now = peak;
+  until = Clock::now() + Ms(15000);
+  while (Clock::now() < until) {
+    now = ThreadCount(hw.Pid());
+    if (now <= base + 8) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_LE(now, base + 8) << "threads did not fall back: base " << base << " now " << now;
+  hw.Signal(SIGTERM);
+  EXPECT_EQ(hw.ExitCode(Ms(5000 * kSlack)), 0) << hw.Log();
+}
+
+// ---------------------------------------------------------------- 13
+
+// BlockedEarly is true once the child runs the homework image (not the
+// spawning copy of us) with SIGINT, SIGTERM and SIGQUIT blocked.
+bool BlockedEarly(pid_t pid) {
+  char exe[4096];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
+  if (n <= 0) return false;
+  exe[n] = 0;
+  std::string path(exe);
+  const std::string name = "/homework";
+  if (path.size() < name.size() ||
+      path.compare(path.size() - name.size(), name.size(), name) != 0) {
+    return false;  // still the spawning test binary, before exec
+  }
+  std::ifstream st("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(st, line)) {
+    if (line.rfind("SigBlk:", 0) == 0) {
+      unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      unsigned long long want =
+          (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGQUIT - 1));
+      return (mask & want) == want;
+    }
+  }
+  return false;
+}
+
+TEST(HomeworkTest, SignalDuringStartUpIsStillGraceful) {
+  // "Start-up" is measured from the moment the program blocked the signals
+  // (before main: nothing can act earlier than the loader; how long exec and
+  // the loader take on a loaded machine is not ours). We wait for that in
+  // /proc, then signal 0..5 ms later, while flags, signals and listeners are
+  // still being set up.
+  for (int i = 0; i < 20; ++i) {
+    Homework hw(DefaultArgs());
+    auto until = Clock::now() + Ms(10000);
+    bool blocked = false;
+    while (!(blocked = BlockedEarly(hw.Pid())) && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    ASSERT_TRUE(blocked) << "the signals were never blocked";
+    std::this_thread::sleep_for(std::chrono::microseconds(250 * i));
+    hw.Signal(i % 2 ? SIGINT : SIGTERM);
+    int code = hw.ExitCode(Ms(10000 * kSlack));
+    ASSERT_EQ(code, 0) << "run " << i << " (-1000-N = killed by signal N):\n" << hw.Log();
+  }
+}
+
+// ---------------------------------------------------------------- flags
+
+TEST(HomeworkTest, BadFlagsExitTwoWithAClearMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{{{"--app=nope"}, "--app"},
+                                         {{"--debug=127.0.0.1:70000"}, "--debug"},
+                                         {{"--shutdown-timeout=5"}, "--shutdown-timeout"},
+                                         {{"--drain-delay=-1s"}, "--drain-delay"},
+                                         {{"--bogus=1"}, "unknown flag --bogus"},
+                                         {{"stray"}, "stray"},
+                                         {{"--app"}, "needs a value"}}) {
+    Homework hw(c.args);
+    EXPECT_EQ(hw.ExitCode(Ms(5000 * kSlack)), 2) << c.says << "\n" << hw.Log();
+    ASSERT_TRUE(hw.Eof(Ms(5000)));
+    EXPECT_NE(hw.Log().find(c.says), std::string::npos) << hw.Log();
+  }
+}
+
+}  // namespace
