@@ -26,8 +26,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Pause is the course's time.Sleep(1 * time.Nanosecond): it gives the CPU away,
-// so the other goroutine can run between our read and our write.
-void Pause() { std::this_thread::sleep_for(std::chrono::nanoseconds(1)); }
+// so the other goroutine can run between our read and our write. --pause=yield
+// only yields, --pause=none does nothing: the window shrinks, the race stays.
+enum class PauseKind { kSleep, kYield, kNone };
+PauseKind g_pause = PauseKind::kSleep;  // set by main before any goroutine starts
+
+void Pause() {
+  if (g_pause == PauseKind::kSleep) std::this_thread::sleep_for(std::chrono::nanoseconds(1));
+  if (g_pause == PauseKind::kYield) std::this_thread::yield();
+}
 
 // We give each variant its own shared state; every run starts from zero.
 struct Shared {
@@ -122,15 +129,25 @@ int main(int argc, char** argv) {
        "no synchronisation (a data race); mutex: gox::Mutex around read-sleep-write; atomic: "
        "fetch_add; channel: one owner goroutine does the increments.",
        {"mutex", "atomic", "channel", "racy"},
-       {{"runs", "300", "how many times to run the two goroutines"}}});
+       {{"runs", "300", "how many times to run the two goroutines"},
+        {"pause", "sleep", "between read and write: sleep (1ns, as the course), yield, none"}}});
   const std::string variant = args.Variant();
+  const std::string pause = args.Str("pause");
+  if (pause == "yield") {
+    g_pause = PauseKind::kYield;
+  } else if (pause == "none") {
+    g_pause = PauseKind::kNone;
+  } else if (pause != "sleep") {
+    std::fprintf(stderr, "08_data_race_counter: --pause must be sleep, yield or none\n");
+    return 2;
+  }
   int64_t runs = args.Int("runs");
   if (runs <= 0 || runs > 1000000) {
     std::fprintf(stderr, "08_data_race_counter: --runs must be in 1..1000000\n");
     return 2;
   }
 
-  // We time Pause() (median of 5) so the transcript shows how long "1ns" really is here.
+  // We time Pause() (median of 5): the transcript shows how long "1ns" really is here.
   std::vector<double> pauses;
   for (int i = 0; i < 5; ++i) {
     auto t0 = Clock::now();
@@ -139,8 +156,8 @@ int main(int argc, char** argv) {
   }
   std::sort(pauses.begin(), pauses.end());
   double pause_us = pauses[2];
-  lesson::Say("variant %s: %lld runs of 2 goroutines x 2 increments; sleep(1ns) took %.0fus",
-              variant.c_str(), static_cast<long long>(runs), pause_us);
+  lesson::Say("variant %s: %lld runs of 2 goroutines x 2 increments; pause=%s took %.1fus",
+              variant.c_str(), static_cast<long long>(runs), pause.c_str(), pause_us);
 
   std::map<int, int64_t> finals;  // final value -> number of runs
   for (int64_t i = 0; i < runs; ++i) {
@@ -149,7 +166,11 @@ int main(int argc, char** argv) {
     ++finals[final_value];
   }
   std::string hist;
-  for (auto [value, n] : finals) hist += " " + std::to_string(value) + ":" + std::to_string(n);
+  for (auto [value, n] : finals) {
+    char item[48];
+    std::snprintf(item, sizeof item, " %d:%lld", value, static_cast<long long>(n));
+    hist += item;
+  }
   lesson::Say("final counter over %lld runs (value:runs):%s", static_cast<long long>(runs),
               hist.c_str());
   int64_t lost = runs - (finals.count(4) != 0 ? finals[4] : 0);
