@@ -131,6 +131,7 @@ TEST(ContextTest, CancelledChildrenAreRemovedMemoryStaysFlat) {
   long before = ResidentKiB();
   churn(n);
   long after = ResidentKiB();
+  std::printf("RSS grew by %ld KiB over %d children\n", after - before, n);
   EXPECT_EQ(gox::detail::ContextChildCount(parent), 0u);
   EXPECT_EQ(gox::detail::PendingTimers(), 0u);
 #if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed memory resident

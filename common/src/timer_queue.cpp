@@ -59,7 +59,10 @@ class TimerQueue {
       }
       auto first = entries_.begin();
       if (Clock::now() < first->first.first) {
-        cv_.wait_until(lock, first->first.first);
+        // Copy the deadline: wait_until re-reads it after re-locking, and a
+        // CancelTimer meanwhile may have erased the entry it lives in.
+        const Clock::time_point when = first->first.first;
+        cv_.wait_until(lock, when);
         continue;
       }
       std::function<void()> fn = std::move(first->second);

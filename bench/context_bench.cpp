@@ -1,0 +1,92 @@
+// context_bench: the cost of gox::Context operations.
+//   WithCancel/CreateCancel     create a child and cancel it (parent: Background or cancellable)
+//   WithTimeout/CreateCancel    the same with a deadline timer armed and released
+//   CancelPropagation/1000      cancel a parent with 1000 children (per op; ns/child counter)
+//   Err, DonePoll, Value/depth  the reads a hot loop does
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "gox/context.h"
+#include "gox/select.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+void BM_WithCancelCreateCancel(benchmark::State& state) {
+  auto [parent, cancel_parent] = gox::WithCancel(gox::Background());
+  gox::Context p = state.range(0) == 0 ? gox::Background() : parent;
+  for (auto _ : state) {
+    auto [ctx, cancel] = gox::WithCancel(p);
+    cancel();
+    benchmark::DoNotOptimize(ctx);
+  }
+  cancel_parent();
+  state.SetLabel(state.range(0) == 0 ? "parent=Background" : "parent=WithCancel");
+}
+BENCHMARK(BM_WithCancelCreateCancel)->Arg(0)->Arg(1);
+
+void BM_WithTimeoutCreateCancel(benchmark::State& state) {
+  for (auto _ : state) {
+    auto [ctx, cancel] = gox::WithTimeout(gox::Background(), 1h);
+    cancel();
+    benchmark::DoNotOptimize(ctx);
+  }
+}
+BENCHMARK(BM_WithTimeoutCreateCancel);
+
+void BM_CancelPropagation(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<gox::Context> kids;
+  kids.reserve(n);
+  double total_ns = 0;
+  for (auto _ : state) {
+    auto [parent, cancel] = gox::WithCancel(gox::Background());
+    kids.clear();
+    for (int i = 0; i < n; ++i) kids.push_back(gox::WithCancel(parent).first);
+    auto start = std::chrono::steady_clock::now();
+    cancel();  // every child is cancelled before this returns
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    state.SetIterationTime(took.count());
+    total_ns += took.count() * 1e9;
+  }
+  state.counters["ns_per_child"] = total_ns / (static_cast<double>(n) * state.iterations());
+}
+BENCHMARK(BM_CancelPropagation)->Arg(1000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void BM_Err(benchmark::State& state) {
+  auto [ctx, cancel] = gox::WithCancel(gox::Background());
+  for (auto _ : state) benchmark::DoNotOptimize(ctx.Err());
+  cancel();
+}
+BENCHMARK(BM_Err);
+
+void BM_DonePoll(benchmark::State& state) {
+  auto [ctx, cancel] = gox::WithCancel(gox::Background());
+  gox::Chan<gox::Unit> done = ctx.Done();
+  for (auto _ : state) {
+    bool closed = false;
+    gox::Select(gox::RecvCase(done, [&](std::optional<gox::Unit>) { closed = true; }),
+                gox::Default([] {}));
+    benchmark::DoNotOptimize(closed);
+  }
+  cancel();
+}
+BENCHMARK(BM_DonePoll);
+
+void BM_Value(benchmark::State& state) {
+  gox::ContextKey<int> key("key");
+  gox::ContextKey<int> other("other");
+  gox::Context ctx = gox::WithValue(gox::Background(), key, 1);
+  for (int i = 0; i < state.range(0); ++i) ctx = gox::WithValue(ctx, other, i);
+  for (auto _ : state) benchmark::DoNotOptimize(ctx.Value(key));
+  state.SetLabel("depth=" + std::to_string(state.range(0)));
+}
+BENCHMARK(BM_Value)->Arg(1)->Arg(10);
+
+}  // namespace
+
+BENCHMARK_MAIN();
