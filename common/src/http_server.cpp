@@ -4,8 +4,11 @@
 //   - stop() leaves the listener open (connects hang): we close it after stop().
 //   - stop() waits for the acceptor's 250 ms poll: we wake it with a loopback
 //     connect that our connection filter rejects.
-//   - stopAll(false) has no timeout: it runs on a helper thread, bounded by ctx;
-//     then stopAll(true) aborts what is left.
+//   - stopAll(false) has no timeout: its step runs on a helper thread, bounded
+//     by ctx; then we shut the remaining sockets down ourselves (stopAll(true)
+//     would wait behind the blocked stopAll(false): POCO runs each connection's
+//     delegate under a mutex). So we run a TCPServer with HTTPServer's
+//     connections, tracked, instead of HTTPServer itself.
 //   - the pool's idle threads never retire on their own: Serve collects them.
 #include "gox/http_server.h"
 
@@ -13,7 +16,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -34,6 +37,7 @@
 #include <cstdio>
 #include <istream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -228,6 +232,12 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
+  // NotifyStopped is HTTPServer::stopAll's second half: every live
+  // connection's onServerStopped(abort), one after another.
+  void NotifyStopped(const void* server, bool abort) {
+    const bool a = abort;
+    serverStopped(server, a);
+  }
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
     return new RequestHandler(s_);
@@ -235,6 +245,82 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
  private:
   std::shared_ptr<Shared> s_;
+};
+
+// Connections is the set of live connections, so an abort can shut their
+// sockets down directly. (stopAll(true) cannot: POCO's event runs each
+// connection's delegate under a per-delegate mutex, which a stopAll(false)
+// blocked on that connection's in-flight request already holds.)
+class TrackedConnection;
+struct Connections {
+  std::mutex mu;
+  std::set<TrackedConnection*> live;  // under mu
+  bool aborted = false;               // under mu: connections starting later are shut at once
+
+  void Add(TrackedConnection* c);
+  void Remove(TrackedConnection* c) {
+    std::lock_guard lock(mu);
+    live.erase(c);
+  }
+  void AbortAll();
+};
+
+// TrackedConnection is POCO's HTTP connection, registered while it runs.
+class TrackedConnection final : public Poco::Net::HTTPServerConnection {
+ public:
+  TrackedConnection(const Poco::Net::StreamSocket& sock, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                    std::shared_ptr<Connections> reg)
+      : HTTPServerConnection(sock, std::move(params), std::move(factory)), reg_(std::move(reg)) {}
+
+  void run() override {
+    reg_->Add(this);
+    struct Unregister {
+      TrackedConnection* c;
+      ~Unregister() { c->reg_->Remove(c); }
+    } unregister{this};
+    HTTPServerConnection::run();
+  }
+
+  // Abort shuts the socket down (both directions): blocked reads and writes
+  // fail at once. Called under Connections::mu, so the connection is alive.
+  void Abort() {
+    try {
+      socket().shutdown();
+    } catch (const Poco::Exception&) {
+    }
+  }
+
+ private:
+  std::shared_ptr<Connections> reg_;
+};
+
+void Connections::Add(TrackedConnection* c) {
+  std::lock_guard lock(mu);
+  live.insert(c);
+  if (aborted) c->Abort();
+}
+
+void Connections::AbortAll() {
+  std::lock_guard lock(mu);
+  aborted = true;
+  for (TrackedConnection* c : live) c->Abort();
+}
+
+class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                    std::shared_ptr<Connections> reg)
+      : params_(std::move(params)), factory_(std::move(factory)), reg_(std::move(reg)) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& sock) override {
+    return new TrackedConnection(sock, params_, factory_, reg_);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  std::shared_ptr<Connections> reg_;
 };
 
 // Filter closes every connection accepted once the drain began (the wake-up
@@ -350,7 +436,10 @@ struct Server::Impl {
   // Written by Serve (before kServing) and Shutdown (after), never at once.
   Poco::Net::ServerSocket sock;
   std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> srv;
+  std::shared_ptr<Connections> conns = std::make_shared<Connections>();
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_ref;  // keeps factory alive
+  Factory* factory = nullptr;
+  std::unique_ptr<Poco::Net::TCPServer> srv;  // what HTTPServer is, minus stopAll
 
   Error Drain(Context ctx);
   void StopAcceptor();
@@ -456,7 +545,10 @@ Error Server::Serve() {
     // 1.11 queues a single StopNotification (#3796): idle dispatcher threads
     // would otherwise linger 10 s at stop.
     p->setThreadIdleTime(Poco::Timespan(1, 0));
-    m.srv = std::make_unique<Poco::Net::HTTPServer>(new Factory(m.s), *m.pool, m.sock, p);
+    m.factory = new Factory(m.s);
+    m.factory_ref = m.factory;
+    m.srv = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(p, m.factory_ref, m.conns),
+                                                   *m.pool, m.sock, p);
     m.srv->setConnectionFilter(new Filter(m.s));
     m.srv->start();
   } catch (const Poco::Exception& e) {
@@ -558,16 +650,16 @@ Error Server::Impl::Drain(Context ctx) {
   StopAcceptor();
   sock.close();  // new connects are refused from here on
 
-  // The helper runs stopAll(false) (idle keep-alives shut at once, in-flight
-  // requests finish first) until no connection is left. It repeats the call
-  // for a connection that subscribed after the event fired (POCO-NOTES 4.2 e).
+  // The helper runs POCO's stopAll(false) step (the factory's serverStopped
+  // event: idle keep-alives are shut at once, a connection in a request is
+  // shut once that request is done) until no connection is left. It repeats
+  // the event for a connection that subscribed after it fired (POCO-NOTES 4.2 e).
   auto aborted = std::make_shared<std::atomic<bool>>(false);
   auto drained = std::make_shared<std::atomic<bool>>(false);
   Chan<Unit> helper_done(1);
-  Poco::Net::HTTPServer* server = srv.get();
-  std::thread helper([this, server, aborted, drained, helper_done]() mutable {
+  std::thread helper([this, aborted, drained, helper_done]() mutable {
     while (!aborted->load(std::memory_order_acquire)) {
-      server->stopAll(false);
+      factory->NotifyStopped(srv.get(), false);
       if (WaitNoConnections(Clock::now() + std::chrono::milliseconds(50), aborted.get())) {
         drained->store(true, std::memory_order_release);
         break;
@@ -584,11 +676,12 @@ Error Server::Impl::Drain(Context ctx) {
   bool clean = !err;
   if (err) {
     aborted->store(true, std::memory_order_release);
+    // Sockets first, then the handlers' context: a handler woken by it finds
+    // its client gone, and the helper's blocked event call moves on.
+    conns->AbortAll();
     s->hard_cancel();
-    srv->stopAll(true);  // shuts every socket down, takes no connection lock
     clean = WaitNoConnections(Clock::now() + s->opts.abort_grace, nullptr);
     if (clean) {
-      // The helper returns once its stopAll(false) got every lock.
       Select(RecvCase(helper_done, [](std::optional<Unit>) {}),
              RecvCase(After(s->opts.abort_grace),
                       [&](std::optional<Clock::time_point>) { clean = false; }));
