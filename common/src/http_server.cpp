@@ -16,6 +16,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -232,12 +233,6 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
-  // NotifyStopped is HTTPServer::stopAll's second half: every live
-  // connection's onServerStopped(abort), one after another.
-  void NotifyStopped(const void* server, bool abort) {
-    const bool a = abort;
-    serverStopped(server, a);
-  }
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
     return new RequestHandler(s_);
@@ -437,9 +432,15 @@ struct Server::Impl {
   Poco::Net::ServerSocket sock;
   std::unique_ptr<Poco::ThreadPool> pool;
   std::shared_ptr<Connections> conns = std::make_shared<Connections>();
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_ref;  // keeps factory alive
-  Factory* factory = nullptr;
-  std::unique_ptr<Poco::Net::TCPServer> srv;  // what HTTPServer is, minus stopAll
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory;
+  std::unique_ptr<Poco::Net::TCPServer> srv;  // what HTTPServer is, with tracked connections
+  // notifier is an HTTPServer on the same factory that is never started: its
+  // stopAll(false) fires the factory's serverStopped event, i.e. tells every
+  // live connection to finish its request and close. (Firing the event from
+  // our own code would instantiate POCO's event templates here, instrumented,
+  // while the library's half stays uninstrumented: TSan then reports POCO's
+  // reference counting as a race.)
+  std::unique_ptr<Poco::Net::HTTPServer> notifier;
 
   Error Drain(Context ctx);
   void StopAcceptor();
@@ -546,13 +547,14 @@ Error Server::Serve() {
     // would otherwise linger 10 s at stop.
     p->setThreadIdleTime(Poco::Timespan(1, 0));
     m.factory = new Factory(m.s);
-    m.factory_ref = m.factory;
-    m.srv = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(p, m.factory_ref, m.conns),
+    m.notifier = std::make_unique<Poco::Net::HTTPServer>(m.factory, *m.pool, m.sock, p);
+    m.srv = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(p, m.factory, m.conns),
                                                    *m.pool, m.sock, p);
     m.srv->setConnectionFilter(new Filter(m.s));
     m.srv->start();
   } catch (const Poco::Exception& e) {
     m.srv.reset();
+    m.notifier.reset();
     m.pool.reset();
     m.state = Impl::State::kDone;
     m.sock.close();
@@ -659,7 +661,7 @@ Error Server::Impl::Drain(Context ctx) {
   Chan<Unit> helper_done(1);
   std::thread helper([this, aborted, drained, helper_done]() mutable {
     while (!aborted->load(std::memory_order_acquire)) {
-      factory->NotifyStopped(srv.get(), false);
+      notifier->stopAll(false);  // never started: its stop() does nothing
       if (WaitNoConnections(Clock::now() + std::chrono::milliseconds(50), aborted.get())) {
         drained->store(true, std::memory_order_release);
         break;
@@ -697,6 +699,7 @@ Error Server::Impl::Drain(Context ctx) {
   helper.join();
   // Release the threads now: the server cannot be restarted anyway.
   srv.reset();
+  notifier.reset();
   pool.reset();
   return err;
 }
