@@ -33,9 +33,11 @@ struct Shared {
   Line x, y;
   // arrived counts barrier arrivals: round i is open once it reaches 2*i.
   alignas(64) std::atomic<uint64_t> arrived{0};
-  // stop is written by thread A before it arrives at a round and read by both
-  // after that round opens, so both threads leave at the same round.
-  alignas(64) std::atomic<bool> stop{false};
+  // stop_at is the round both threads leave at: thread A writes it (once) before
+  // it arrives at that round's barrier, both compare it with the round number
+  // after the barrier. (A plain "stop" flag would be wrong: A can race through a
+  // round and set it before B has checked the previous round.)
+  alignas(64) std::atomic<uint64_t> stop_at{UINT64_MAX};
   bool fenced = false;
   // r1[i], r2[i]: 1 if thread A (B) saw the other store in round i. Each thread writes its own
   // array; main reads both after join().
@@ -90,9 +92,9 @@ void Side(Shared& s, bool is_a, uint64_t max_rounds, Clock::time_point deadline)
   uint32_t seed = is_a ? 0x9e3779b9u : 0x7f4a7c15u;
   for (uint64_t i = 0;; ++i) {
     if (is_a && (i >= max_rounds || ((i & 1023) == 0 && Clock::now() > deadline)))
-      s.stop.store(true, std::memory_order_relaxed);
+      s.stop_at.store(i, std::memory_order_relaxed);
     Barrier(s, i + 1);
-    if (s.stop.load(std::memory_order_relaxed)) {
+    if (s.stop_at.load(std::memory_order_relaxed) == i) {
       if (is_a) s.rounds = i;
       return;
     }
