@@ -212,6 +212,11 @@ TEST(ContextTest, DeadlineFiresWithDeadlineExceeded) {
     EXPECT_EQ(child.Err(), gox::DeadlineExceeded);
     EXPECT_EQ(gox::Cause(child), gox::DeadlineExceeded);
     EXPECT_FALSE(parent.Err());
+    // The timer unlinks the child right after closing Done (as Go does): wait for it.
+    auto until = gox::Clock::now() + 10s;
+    while (gox::detail::ContextChildCount(parent) != 0 && gox::Clock::now() < until) {
+      std::this_thread::yield();
+    }
     EXPECT_EQ(gox::detail::ContextChildCount(parent), 0u);  // the fired timer unlinked it
     cancel();
     EXPECT_EQ(ctx.Err(), gox::DeadlineExceeded);
