@@ -28,7 +28,7 @@ bool Torn(const Wide& v) { return v.w[0] != v.w[1] || v.w[1] != v.w[2] || v.w[2]
 
 struct Report {
   uint64_t writes = 0, reads = 0, torn = 0;
-  Wide first{};  // the first torn read, for the transcript
+  Wide first{}, last{};  // the first and the last torn read, for the transcript
 };
 
 // We share the value in two ways. `racy` is plain memory: the writer stores one word
@@ -69,6 +69,7 @@ void Reader(Shared& s, bool torn, Clock::time_point deadline, uint64_t max_torn,
       ++r->reads;
       if (Torn(v)) {
         if (r->torn == 0) r->first = v;
+        r->last = v;
         ++r->torn;
       }
     }
@@ -111,9 +112,12 @@ int main(int argc, char** argv) {
   w.join();
 
   lesson::Say("%" PRIu64 " writes, %" PRIu64 " reads, %" PRIu64 " torn", writes, r.reads, r.torn);
-  if (r.torn > 0)
+  if (r.torn > 0) {
     lesson::Say("first torn read: {%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "}",
                 r.first.w[0], r.first.w[1], r.first.w[2], r.first.w[3]);
+    lesson::Say("last torn read:  {%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "}",
+                r.last.w[0], r.last.w[1], r.last.w[2], r.last.w[3]);
+  }
   double per_million = r.reads == 0 ? 0 : 1e6 * static_cast<double>(r.torn) / r.reads;
   if (!torn) {
     lesson::Result("atomic: %" PRIu64 " torn reads in %" PRIu64 " (every read saw one whole write)",
