@@ -303,6 +303,7 @@ TEST(ChanTest, SendOnClosedPanics) {
 
 TEST(ChanTest, TrySendOnClosedPanics) {
   gox::Chan<int> ch(1);
+  ch.Send(0);  // full: closed still wins over "would block"
   ch.Close();
   try {
     ch.TrySend(1);

@@ -187,6 +187,40 @@ TEST(SelectTest, SameChannelInTwoCasesCommitsOnce) {
   });
 }
 
+// Go's classic: two goroutines each select over a send and a receive on the SAME
+// unbuffered channel. A select can never pair with itself, so every completed
+// select pairs one of X with one of Y: both finish exactly n, sends == receives.
+TEST(SelectTest, SendAndRecvOnOneUnbufferedChannelPairUp) {
+  const int n = Scaled(5000);
+  RunWithWatchdog(120s, [&] {
+    gox::Chan<int> c(0);
+    std::atomic<int> sends{0}, recvs{0};
+    auto run = [&] {
+      for (int i = 0; i < n; ++i) {
+        int ran = 0;
+        gox::Select(gox::SendCase(c, i,
+                                  [&] {
+                                    ++ran;
+                                    ++sends;
+                                  }),
+                    gox::RecvCase(c, [&](std::optional<int> v) {
+                      ++ran;
+                      if (v) ++recvs;
+                    }));
+        if (ran != 1) {
+          ADD_FAILURE() << "ran " << ran << " cases";
+          return;
+        }
+      }
+    };
+    std::thread x(run), y(run);
+    x.join();
+    y.join();
+    EXPECT_EQ(sends.load(), n);
+    EXPECT_EQ(recvs.load(), n);
+  });
+}
+
 // ---- 5. uniform choice, Default, no polling ----
 
 TEST(SelectTest, PicksUniformlyAmongReadyRecvCases) {
@@ -279,12 +313,12 @@ TEST(SelectTest, UnbufferedCaseIsReadyOnlyWithAParkedPartner) {
 TEST(SelectTest, BlockedSelectDoesNotPoll) {
   // Measured inside the selecting thread: a Select parked for 300 ms costs almost
   // no CPU and few voluntary context switches (a sleep-and-retry loop would not).
-  const auto cpu_limit = gox_test::kSanitized ? 20ms : 5ms;
+  const auto cpu_limit = gox_test::kSanitized ? 10ms : 5ms;
   constexpr long kSwitchLimit = 50;
   RunWithWatchdog(20s, [&] {
     gox::Chan<int> never(0);
-    gox::Chan<gox::Clock::time_point> timeout = gox::After(300ms);
     auto start = std::chrono::steady_clock::now();
+    gox::Chan<gox::Clock::time_point> timeout = gox::After(300ms);
     auto cpu0 = gox_test::ThreadCpuTime();
     long sw0 = gox_test::ThreadVoluntarySwitches();
     std::size_t idx =
@@ -294,7 +328,7 @@ TEST(SelectTest, BlockedSelectDoesNotPoll) {
     long switches = gox_test::ThreadVoluntarySwitches() - sw0;
     auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(idx, 1u);
-    EXPECT_GE(elapsed, 300ms - 1ms);  // After(d) fires no earlier than d after it was made
+    EXPECT_GE(elapsed, 300ms);  // After(d) fires no earlier than d after it was made
     EXPECT_LT(cpu, cpu_limit) << "cpu " << std::chrono::duration<double, std::micro>(cpu).count()
                               << " us";
     EXPECT_LT(switches, kSwitchLimit);
