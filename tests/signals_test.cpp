@@ -173,6 +173,24 @@ TEST(SignalsTest, NotifyContextStopCancelsAndChildrenFollow) {
   stop2();
 }
 
+TEST(SignalsTest, GoroutinesStartedByASignalHaveANormalMask) {
+  RunWithWatchdog(kWatchdog, [] {
+    if (gox::detail::IdleThreads() != 0) GTEST_SKIP() << "needs a fresh process (ctest)";
+    auto [ctx, stop] = gox::NotifyContext(gox::Background(), {SIGUSR1});
+    gox::Chan<bool> blocked(1);
+    // The AfterFunc goroutine's thread is created by the dispatcher's cancel.
+    auto stop_after = gox::AfterFunc(ctx, [&] {
+      sigset_t cur;
+      pthread_sigmask(SIG_BLOCK, nullptr, &cur);
+      blocked.Send(sigismember(&cur, SIGUSR2) == 1);
+    });
+    raise(SIGUSR1);
+    EXPECT_EQ(RecvOrFail(blocked), false);
+    stop();
+    EXPECT_TRUE(gox::WaitGoroutines(10s));
+  });
+}
+
 TEST(SignalsTest, DispatcherExitsWithLastSubscriptionAndIsNoGoroutine) {
   RunWithWatchdog(kWatchdog, [] {
     ASSERT_TRUE(gox::WaitGoroutines(10s));

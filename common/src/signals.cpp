@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -178,6 +179,7 @@ class Hub {
     sigset_t all, old;
     sigfillset(&all);
     ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    starter_mask_ = old;
     stop_.store(false);
     try {
       dispatcher_ = std::thread([this] { Loop(); });
@@ -212,6 +214,11 @@ class Hub {
   void Loop() {
     char buf[64];
     for (;;) {
+      // Wait in poll(), not read(): GCC 12's TSan defers a signal that
+      // arrives during read() until read() returns, which with a self-pipe is
+      // never; poll() is one of its "blocking calls" that take signals at once.
+      pollfd p{read_fd_, POLLIN, 0};
+      if (::poll(&p, 1, -1) < 0) continue;
       ssize_t n = ::read(read_fd_, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (stop_.load()) return;
@@ -227,7 +234,12 @@ class Hub {
       for (Sub& sub : subs_) {
         if (!sub.sigs[s]) continue;
         if (sub.fn) {
+          // fn may start goroutines (AfterFunc); their threads must inherit a
+          // normal mask, not this thread's block-almost-everything one.
+          sigset_t mine;
+          ::pthread_sigmask(SIG_SETMASK, &starter_mask_, &mine);
           sub.fn(s);
+          ::pthread_sigmask(SIG_SETMASK, &mine, nullptr);
           continue;
         }
         try {
@@ -248,7 +260,8 @@ class Hub {
   struct sigaction saved_[kMaxSig] = {};  // control_mu_: dispositions before Enable
   std::thread dispatcher_;                // control_mu_
   std::atomic<bool> stop_{false};
-  int read_fd_ = -1;  // control_mu_ (set once, before the dispatcher starts)
+  sigset_t starter_mask_{};  // the starting thread's mask; written before the dispatcher starts
+  int read_fd_ = -1;         // control_mu_ (set once, before the dispatcher starts)
 };
 
 }  // namespace
