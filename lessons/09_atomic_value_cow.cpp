@@ -366,5 +366,10 @@ int main(int argc, char** argv) {
        {{"threads", "2", "worker threads (each does the op mix)"},
         {"cell", kSlowBuild ? "60ms" : "150ms", "how long each table cell runs"}}});
   if (args.Variant() == "bgsave") return RunBgsave();
-  return RunTable(args.Variant(), args.Dur("cell"), static_cast<int>(args.Int("threads")));
+  const int64_t threads = args.Int("threads");
+  if (threads < 1 || threads > 64 || args.Dur("cell").count() <= 0) {
+    std::fprintf(stderr, "09_atomic_value_cow: --threads must be 1..64 and --cell positive\n");
+    return 2;
+  }
+  return RunTable(args.Variant(), args.Dur("cell"), static_cast<int>(threads));
 }

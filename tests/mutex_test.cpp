@@ -114,9 +114,9 @@ struct Hog {
 // goroutine must still get the lock 10 times within 10 s.
 TEST(MutexTest, Fairness) {
   gox::Mutex mu;
-  std::promise<void> done;
-  std::future<void> fut = done.get_future();
-  {
+  RunWithWatchdog(60s, [&] {
+    std::promise<void> done;
+    std::future<void> fut = done.get_future();
     Hog hog(mu, 100us);
     std::thread other([&] {
       for (int i = 0; i < 10; ++i) {
@@ -130,7 +130,7 @@ TEST(MutexTest, Fairness) {
         << "could not acquire the mutex 10 times in 10 s: starved";
     hog.stop.store(true);  // lets `other` finish even if it starved
     other.join();
-  }
+  });
   EXPECT_FALSE(mu.Starving());
 }
 
