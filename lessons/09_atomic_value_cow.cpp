@@ -1,6 +1,6 @@
-// 09 Copy-on-write config (atomic.Value, Redis BGSAVE). A config is read all the
-// time and changed rarely. Should readers take a lock, or load an immutable
-// snapshot that writers replace whole (copy-on-write, COW)?
+// 09 Copy-on-write config: AtomicValue vs Mutex vs RWMutex; fork() as Redis BGSAVE.
+// A config is read all the time and changed rarely. Should readers take a lock, or
+// load an immutable snapshot that writers replace whole (copy-on-write, COW)?
 // Watch: the table of reads/s and writes/s for AtomicValue (COW), gox::Mutex and
 // gox::RWMutex at 0.1% writes and at 50% writes: COW wins while writes are rare
 // and loses once every other operation copies the config.

@@ -1,6 +1,6 @@
-// 10 Mutex starvation (锁饥饿). Goroutine 1 re-locks a mutex in a tight loop and
-// holds it a while each time; goroutine 2 wants the lock now and then. Does
-// goroutine 2 ever get it?
+// 10 Mutex starvation (锁饥饿): barging vs hand-off vs spinning vs Go's mode.
+// Goroutine 1 re-locks a mutex in a tight loop and holds it a while each time;
+// goroutine 2 wants the lock now and then. Does goroutine 2 ever get it?
 // Watch: acquisitions per thread, goroutine 2's max and p99 wait, throughput, and
 // the timeline (1 = goroutine 1 held the lock, 2 = goroutine 2 got it).
 //   go        gox::Mutex, Go's sync.Mutex: barging, but a waiter stuck > 1 ms flips
