@@ -3,9 +3,11 @@
 // SIGTERM when the default disposition is back, exit 0 when the signal was
 // caught as expected, another exit code naming the step that went wrong.
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -82,7 +84,20 @@ int MaskedInMain() {
   return 0;
 }
 
+// BlockSigtermEarly blocks SIGTERM for masked_in_main before any thread exists
+// (sanitizer runtimes start their own threads before main). .preinit_array runs
+// before every constructor; the raw syscall avoids interceptors not yet set up.
+void BlockSigtermEarly(int argc, char** argv, char**) {
+  if (argc == 2 && std::strcmp(argv[1], "masked_in_main") == 0) {
+    uint64_t mask = 1ull << (SIGTERM - 1);
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, nullptr, sizeof mask);
+  }
+}
+
 }  // namespace
+
+__attribute__((section(".preinit_array"),
+               used)) static void (*const kBlockEarly)(int, char**, char**) = BlockSigtermEarly;
 
 int main(int argc, char** argv) {
   if (argc != 2) {
