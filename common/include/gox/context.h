@@ -75,6 +75,7 @@ class Context {
     return static_cast<const T*>(ValueOf(key.Id()));
   }
 
+  // Internal (context.cpp): wrap a node; the node behind this handle.
   explicit Context(std::shared_ptr<detail::ContextNode> n) : n_(std::move(n)) {}
   const std::shared_ptr<detail::ContextNode>& Node() const { return n_; }
 
