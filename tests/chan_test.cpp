@@ -26,7 +26,6 @@ using gox_test::Eventually;
 using gox_test::QueuedReceivers;
 using gox_test::QueuedSenders;
 using gox_test::RunWithWatchdog;
-using gox_test::Scaled;
 using gox_test::WaitReceivers;
 using gox_test::WaitSenders;
 
@@ -143,7 +142,7 @@ TEST(ChanTest, ConcurrentSenderOrderIsPreserved) {
   RunWithWatchdog(30s, [] {
     for (std::size_t cap : {0u, 1u, 16u}) {
       gox::Chan<int> ch(cap);
-      const int n = Scaled(20000);
+      const int n = 20000;
       std::thread sender([&] {
         for (int i = 0; i < n; ++i) ch.Send(i);
       });
@@ -537,7 +536,7 @@ TEST(ChanTest, StringElements) {
 TEST(ChanTest, NoLostWakeupsCapacityOneFourByFour) {
   constexpr int kRounds = 20;
   constexpr int kWorkers = 4;
-  const int per_worker = Scaled(2000);
+  const int per_worker = 2000;
   for (int round = 0; round < kRounds; ++round) {
     bool finished = RunWithWatchdog(
         60s,
@@ -573,7 +572,7 @@ TEST(ChanTest, NoLostWakeupsCapacityOneFourByFour) {
 }
 
 TEST(ChanTest, CloseRacingLastReceiveNeverHangs) {
-  const int iterations = Scaled(10000);
+  const int iterations = 10000;
   RunWithWatchdog(120s, [&] {
     for (int i = 0; i < iterations; ++i) {
       gox::Chan<int> ch(static_cast<std::size_t>(i % 2));

@@ -195,7 +195,7 @@ TEST_F(GoTest, GoroutineIdsAreDistinctAndZeroOutside) {
 }
 
 TEST_F(GoTest, ManyTrivialGoroutinesAllRun) {
-  const int n = gox_test::Scaled(5000);
+  const int n = 5000;
   std::atomic<int> ran{0};
   gox::WaitGroup wg;
   wg.Add(n);

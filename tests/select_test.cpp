@@ -27,7 +27,6 @@ using gox_test::Eventually;
 using gox_test::QueuedReceivers;
 using gox_test::QueuedSenders;
 using gox_test::RunWithWatchdog;
-using gox_test::Scaled;
 using gox_test::WaitReceivers;
 using gox_test::WaitSenders;
 
@@ -36,7 +35,7 @@ using gox_test::WaitSenders;
 TEST(SelectTest, CommitsExactlyOneCaseFourProducersFourConsumers) {
   constexpr int kProducers = 4;
   constexpr int kConsumers = 4;
-  const int total = gox_test::kSanitized ? 10000 : 40000;  // >= 10k everywhere
+  const int total = 20000;
   const int per_producer = total / kProducers;
   RunWithWatchdog(120s, [&] {
     gox::Chan<int> a(0);  // unbuffered: hand-over to a parked select
@@ -128,7 +127,7 @@ TEST(SelectTest, CommitsExactlyOneCaseFourProducersFourConsumers) {
 // channels: every completed operation pairs one select of X with one of Y, so
 // both finish exactly n selects and each side receives what the other sent.
 TEST(SelectTest, MixedSendAndRecvCasesCommitOnce) {
-  const int n = Scaled(10000);
+  const int n = 10000;
   RunWithWatchdog(120s, [&] {
     gox::Chan<int> a(0), b(0);
     struct Side {
@@ -191,7 +190,7 @@ TEST(SelectTest, SameChannelInTwoCasesCommitsOnce) {
 // unbuffered channel. A select can never pair with itself, so every completed
 // select pairs one of X with one of Y: both finish exactly n, sends == receives.
 TEST(SelectTest, SendAndRecvOnOneUnbufferedChannelPairUp) {
-  const int n = Scaled(5000);
+  const int n = 5000;
   RunWithWatchdog(120s, [&] {
     gox::Chan<int> c(0);
     std::atomic<int> sends{0}, recvs{0};
