@@ -208,7 +208,7 @@ int main(int argc, char** argv) {
        "Lock starvation: a hog re-locks at once; does a second thread ever get the lock?",
        {"go", "barging", "handoff", "spinning"},
        {{"run", "400ms", "how long goroutine 1 keeps re-locking"},
-        {"hold", "100us", "goroutine 1 sleeps this long inside the lock"},
+        {"hold", "100us", "goroutine 1 holds the lock this long (asleep; busy with --busy=1)"},
         {"gap", "100us", "goroutine 2 sleeps this long between attempts"},
         {"pin", "split", "split: g1 on CPU 0, g2 on CPU 1; same: both on CPU 0; none"},
         {"busy", "0", "1: goroutine 1 computes inside the lock instead of sleeping"},
