@@ -241,12 +241,18 @@ TEST(HttpServerTest, ShutdownWaitsForTheInFlightRequest) {
 TEST(HttpServerTest, ShutdownDeadlineAbortsAndCancelsTheRequestContext) {
   gox::Chan<gox::Unit> entered(1);
   std::atomic<bool> saw_cancel{false};
-  gox::Server srv("127.0.0.1:0", [&](gox::ResponseWriter& w, gox::Request& r) {
-    entered.Send(gox::Unit{});
-    gox::Select(gox::RecvCase(r.ctx.Done(), [&](std::optional<gox::Unit>) { saw_cancel = true; }),
-                gox::RecvCase(gox::After(30s), [](std::optional<gox::Clock::time_point>) {}));
-    w.Write("late\n");
-  });
+  gox::ServerOptions o;
+  o.abort_grace = 10s;  // a loaded machine under TSan must not make this "stuck"
+  gox::Server srv(
+      "127.0.0.1:0",
+      [&](gox::ResponseWriter& w, gox::Request& r) {
+        entered.Send(gox::Unit{});
+        gox::Select(
+            gox::RecvCase(r.ctx.Done(), [&](std::optional<gox::Unit>) { saw_cancel = true; }),
+            gox::RecvCase(gox::After(30s), [](std::optional<gox::Clock::time_point>) {}));
+        w.Write("late\n");
+      },
+      o);
   Serving serving(&srv);
   ASSERT_TRUE(WaitListening(srv));
   gox_test::RunWithWatchdog(20s, [&] {

@@ -719,3 +719,20 @@ bool Server::Stuck() const {
 }
 
 }  // namespace gox
+
+#if defined(__SANITIZE_THREAD__)
+// __tsan_default_suppressions silences false reports from POCO's reference
+// counting. POCO is not built with TSan, yet its counters (Poco::AtomicCounter,
+// inline) also run in our instrumented code whenever we copy or drop an
+// AutoPtr/SharedPtr to a POCO object. An object shared between the two halves
+// is then deleted after a decrement TSan could not see, so it reports the
+// delete (or the destruction of a mutex a POCO delegate owns) as racing with
+// our earlier decrement, or with the delegate's lock taken by
+// ~HTTPServerConnection while HTTPServer::stopAll's copy of the delegate list
+// drops the last reference. Each pattern names a frame only these reports
+// have. This file is linked only into programs that use gox::Server.
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:Poco::AtomicCounter::operator--\n"
+         "race:Poco::Delegate<Poco::Net::HTTPServerConnection, bool const, false>::~Delegate\n";
+}
+#endif
