@@ -78,6 +78,33 @@ void Reader(Shared& s, bool torn, Clock::time_point deadline, uint64_t max_torn,
   s.stop.store(true, std::memory_order_relaxed);
 }
 
+// Verdict prints what the reader saw and the result line; returns the exit status.
+int Verdict(bool torn, uint64_t writes, const Report& r) {
+  lesson::Say("%" PRIu64 " writes, %" PRIu64 " reads, %" PRIu64 " torn", writes, r.reads, r.torn);
+  if (r.torn > 0) {
+    lesson::Say("first torn read: {%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "}",
+                r.first.w[0], r.first.w[1], r.first.w[2], r.first.w[3]);
+    lesson::Say("last torn read:  {%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "}",
+                r.last.w[0], r.last.w[1], r.last.w[2], r.last.w[3]);
+  }
+  double per_million = r.reads == 0 ? 0 : 1e6 * static_cast<double>(r.torn) / r.reads;
+  if (!torn) {
+    lesson::Result("atomic: %" PRIu64 " torn reads in %" PRIu64 " (every read saw one whole write)",
+                   r.torn, r.reads);
+    return r.torn == 0 ? 0 : 1;
+  }
+  if (r.torn > 0) {
+    lesson::Result("torn: %" PRIu64 " of %" PRIu64 " reads were torn (%.0f per million)", r.torn,
+                   r.reads, per_million);
+    return 0;
+  }
+  lesson::Result("torn: no torn read seen in %" PRIu64
+                 " reads this time; the data race is still "
+                 "there (try --time=3s)",
+                 r.reads);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,27 +138,5 @@ int main(int argc, char** argv) {
   Reader(s, torn, Clock::now() + args.Dur("time"), static_cast<uint64_t>(max_torn), &r);
   w.join();
 
-  lesson::Say("%" PRIu64 " writes, %" PRIu64 " reads, %" PRIu64 " torn", writes, r.reads, r.torn);
-  if (r.torn > 0) {
-    lesson::Say("first torn read: {%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "}",
-                r.first.w[0], r.first.w[1], r.first.w[2], r.first.w[3]);
-    lesson::Say("last torn read:  {%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "}",
-                r.last.w[0], r.last.w[1], r.last.w[2], r.last.w[3]);
-  }
-  double per_million = r.reads == 0 ? 0 : 1e6 * static_cast<double>(r.torn) / r.reads;
-  if (!torn) {
-    lesson::Result("atomic: %" PRIu64 " torn reads in %" PRIu64 " (every read saw one whole write)",
-                   r.torn, r.reads);
-    return r.torn == 0 ? 0 : 1;
-  }
-  if (r.torn > 0) {
-    lesson::Result("torn: %" PRIu64 " of %" PRIu64 " reads were torn (%.0f per million)", r.torn,
-                   r.reads, per_million);
-    return 0;
-  }
-  lesson::Result("torn: no torn read seen in %" PRIu64
-                 " reads this time; the data race is still "
-                 "there (try --time=3s)",
-                 r.reads);
-  return 0;
+  return Verdict(torn, writes, r);
 }

@@ -118,6 +118,44 @@ int RunOnce(const std::string& variant) {
   return total.Recv().value_or(-1);
 }
 
+// MedianPauseUs times Pause() five times and returns the median in microseconds,
+// so the transcript shows how long "1ns" really is here.
+double MedianPauseUs() {
+  std::vector<double> us;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    Pause();
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return us[2];
+}
+
+// Verdict prints the final values seen and the result line; returns the exit status.
+int Verdict(const std::string& variant, int64_t runs, const std::map<int, int64_t>& finals) {
+  std::string hist;
+  for (auto [value, n] : finals) {
+    char item[48];
+    std::snprintf(item, sizeof item, " %d:%lld", value, static_cast<long long>(n));
+    hist += item;
+  }
+  const auto ll = [](int64_t v) { return static_cast<long long>(v); };
+  lesson::Say("final counter over %lld runs (value:runs):%s", ll(runs), hist.c_str());
+  const int64_t lost = runs - (finals.count(4) != 0 ? finals.at(4) : 0);
+  if (variant != "racy") {
+    lesson::Result("%s: final counter 4 in %lld of %lld runs", variant.c_str(), ll(runs - lost),
+                   ll(runs));
+    return lost == 0 ? 0 : 1;
+  }
+  if (lost > 0) {
+    lesson::Result("racy: lost updates in %lld of %lld runs (final < 4)", ll(lost), ll(runs));
+  } else {
+    lesson::Result("racy: no update lost in %lld runs this time; the data race is still there",
+                   ll(runs));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,58 +171,25 @@ int main(int argc, char** argv) {
         {"pause", "sleep", "between read and write: sleep (1ns, as the course), yield, none"}}});
   const std::string variant = args.Variant();
   const std::string pause = args.Str("pause");
-  if (pause == "yield") {
-    g_pause = PauseKind::kYield;
-  } else if (pause == "none") {
-    g_pause = PauseKind::kNone;
-  } else if (pause != "sleep") {
-    std::fprintf(stderr, "08_data_race_counter: --pause must be sleep, yield or none\n");
+  const int64_t runs = args.Int("runs");
+  if ((pause != "sleep" && pause != "yield" && pause != "none") || runs <= 0 || runs > 1000000) {
+    std::fprintf(stderr,
+                 "08_data_race_counter: need --pause sleep|yield|none, --runs in "
+                 "1..1000000\n");
     return 2;
   }
-  int64_t runs = args.Int("runs");
-  if (runs <= 0 || runs > 1000000) {
-    std::fprintf(stderr, "08_data_race_counter: --runs must be in 1..1000000\n");
-    return 2;
-  }
+  g_pause = pause == "sleep" ? PauseKind::kSleep
+                             : (pause == "yield" ? PauseKind::kYield : PauseKind::kNone);
 
-  // We time Pause() (median of 5): the transcript shows how long "1ns" really is here.
-  std::vector<double> pauses;
-  for (int i = 0; i < 5; ++i) {
-    auto t0 = Clock::now();
-    Pause();
-    pauses.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-  }
-  std::sort(pauses.begin(), pauses.end());
-  double pause_us = pauses[2];
   lesson::Say("variant %s: %lld runs of 2 goroutines x 2 increments; pause=%s took %.1fus",
-              variant.c_str(), static_cast<long long>(runs), pause.c_str(), pause_us);
+              variant.c_str(), static_cast<long long>(runs), pause.c_str(), MedianPauseUs());
 
+  // We run the two goroutines `runs` times and count the final values.
   std::map<int, int64_t> finals;  // final value -> number of runs
   for (int64_t i = 0; i < runs; ++i) {
     int final_value = RunOnce(variant);
     if (i == 0) lesson::Say("run 1: Final Counter: %d", final_value);
     ++finals[final_value];
   }
-  std::string hist;
-  for (auto [value, n] : finals) {
-    char item[48];
-    std::snprintf(item, sizeof item, " %d:%lld", value, static_cast<long long>(n));
-    hist += item;
-  }
-  lesson::Say("final counter over %lld runs (value:runs):%s", static_cast<long long>(runs),
-              hist.c_str());
-  int64_t lost = runs - (finals.count(4) != 0 ? finals[4] : 0);
-  if (variant == "racy") {
-    if (lost > 0) {
-      lesson::Result("racy: lost updates in %lld of %lld runs (final < 4)",
-                     static_cast<long long>(lost), static_cast<long long>(runs));
-    } else {
-      lesson::Result("racy: no update lost in %lld runs this time; the data race is still there",
-                     static_cast<long long>(runs));
-    }
-    return 0;
-  }
-  lesson::Result("%s: final counter 4 in %lld of %lld runs", variant.c_str(),
-                 static_cast<long long>(runs - lost), static_cast<long long>(runs));
-  return lost == 0 ? 0 : 1;
+  return Verdict(variant, runs, finals);
 }
