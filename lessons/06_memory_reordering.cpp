@@ -1,8 +1,8 @@
-// 06 Memory reordering. Two threads: one stores x=1 then loads y, the other
-// stores y=1 then loads x. Can both loads see 0 ("store-buffer" litmus test)?
+// 06 Memory reordering (内存重排): store-load reordering caught on x86; fences forbid it.
+// A stores x=1 then loads y, B stores y=1 then loads x: can both loads see 0?
 // Watch: `relaxed` catches r1 == 0 && r2 == 0 on x86 (each store still sat in its
 // core's store buffer when the other core loaded); `fenced` puts a seq_cst fence
-// (mfence) between store and load and never does.
+// (a full barrier) between store and load and never does.
 // Variants: fenced (default), relaxed. Neither is a data race: every access is atomic.
 // Run: build/dev/lessons/06_memory_reordering --variant=relaxed
 // Note: notes/06_memory_reordering.md

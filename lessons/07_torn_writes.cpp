@@ -1,5 +1,5 @@
-// 07 Torn writes. One thread keeps writing a 4-word value {k, k, k, k}; another
-// reads it without synchronisation. Does the reader always see one whole write?
+// 07 Torn writes: multi-word values read half-written without synchronisation.
+// A writer keeps storing {k, k, k, k}; does an unsynchronised reader see one write?
 // Watch: `torn` counts reads whose words come from different writes (the Go memory
 // model: a value larger than a machine word is read and written as several words,
 // in no fixed order); `atomic` (std::atomic<Wide>) never tears.

@@ -1,5 +1,5 @@
-// 08 Data race counter. Two goroutines each add 2 to a shared int, with a
-// context switch between read and write. Is the result always 4?
+// 08 Data race counter: the course's Counter race; TSan names it; three fixes.
+// Two goroutines each add 2, with a context switch between read and write: always 4?
 // Watch: `racy` loses updates in many runs and TSan names both lines (the read and
 // the write); the fixes (`mutex`, `atomic`, `channel`) end at 4 every time.
 // Variants: mutex (default), atomic, channel, racy (a data race: TSan reports it).
