@@ -16,6 +16,7 @@
 
 #include "chan_probe.h"
 #include "gox/chan.h"
+#include "gox/go.h"
 #include "gox/time.h"
 #include "gox/wait_group.h"
 #include "test_util.h"
@@ -218,6 +219,38 @@ TEST(SelectTest, SendAndRecvOnOneUnbufferedChannelPairUp) {
     EXPECT_EQ(sends.load(), n);
     EXPECT_EQ(recvs.load(), n);
   });
+}
+
+// A value arriving on a and a close of b race for one parked (or not yet parked)
+// select: exactly one case commits, and a's value is consumed iff case 0 ran.
+TEST(SelectTest, CloseRacingASendCommitsExactlyOneCase) {
+  constexpr int kIterations = 5000;
+  RunWithWatchdog(120s, [&] {
+    for (int i = 0; i < kIterations; ++i) {
+      gox::Chan<int> a(1), b(0);
+      gox::WaitGroup wg;
+      wg.Add(2);
+      gox::Go([&] {
+        b.Close();
+        wg.Done();
+      });
+      gox::Go([&] {
+        a.Send(1);
+        wg.Done();
+      });
+      int ran = 0;
+      std::size_t idx =
+          gox::Select(gox::RecvCase(a, [&](std::optional<int> v) { ran += v ? 1 : 100; }),
+                      gox::RecvCase(b, [&](std::optional<int> v) { ran += v ? 100 : 1; }));
+      wg.Wait();
+      if (ran != 1 || (idx == 0) != (a.Len() == 0)) {
+        ADD_FAILURE() << "iteration " << i << ": idx " << idx << " ran " << ran << " a.Len "
+                      << a.Len();
+        return;
+      }
+    }
+  });
+  EXPECT_TRUE(gox::WaitGoroutines(10s));
 }
 
 // ---- 5. uniform choice, Default, no polling ----

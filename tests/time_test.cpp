@@ -173,6 +173,40 @@ TEST(TimeTest, TickerDropsTicksForASlowReader) {
   });
 }
 
+// Stop racing a tick: once Stop returns, no tick is (or becomes) receivable.
+TEST(TimeTest, TickerStopRacingATickLeavesNothingToReceive) {
+  RunWithWatchdog(30s, [] {
+    for (int i = 0; i < 100; ++i) {
+      gox::Ticker tk(200us);
+      if (i % 2 == 0) (void)tk.C().Recv();  // sometimes stop right after a tick
+      tk.Stop();
+      if (tk.C().Len() != 0) {
+        ADD_FAILURE() << "iteration " << i << ": a tick was left after Stop";
+        return;
+      }
+      if (i % 10 == 0) ExpectNothingWithin(tk.C(), 5ms, "tick after Stop");
+    }
+  });
+}
+
+// Reset racing the firing: once Reset returns, no stale value from the old deadline.
+TEST(TimeTest, TimerResetRacingTheFiringLeavesNoStaleValue) {
+  RunWithWatchdog(30s, [] {
+    for (int i = 0; i < 200; ++i) {
+      gox::Timer t(std::chrono::microseconds(100 + (i % 7) * 50));
+      // Busy-wait a little so the reset lands around the deadline.
+      auto until = Clock::now() + std::chrono::microseconds(50 * (i % 9));
+      while (Clock::now() < until) {
+      }
+      t.Reset(std::chrono::hours(1));
+      if (t.C().Len() != 0) {
+        ADD_FAILURE() << "iteration " << i << ": stale value after Reset";
+        return;
+      }
+    }
+  });
+}
+
 TEST(TimeTest, TickerWithNonPositiveIntervalPanics) {
   for (gox::Duration d : {gox::Duration(0ms), gox::Duration(-5ms)}) {
     try {
