@@ -5,7 +5,8 @@
 //   Recv()      blocks for a value; nullopt once closed and drained.
 //   TrySend/TryRecv never block (false / nullopt when not ready).
 //   Close()     ends sending; wakes every blocked receiver and sender.
-//   for (T v : ch) receives until the channel is closed and drained.
+//   for (T v : ch) receives until the channel is closed and drained (for a
+//                  move-only T: for (auto& v : ch), then std::move(v)).
 // Ordering: what a thread did before Send(v) is visible to the thread whose
 // Recv() returns v; Close happens before a receive that reports closed.
 // Panics (gox::Panic): Send, TrySend or Close after Close (also for a sender
@@ -82,8 +83,9 @@ class Chan {
     return out;  // left empty by Close
   }
 
-  // TrySend delivers v if that needs no waiting; false otherwise (nil: false).
-  // Panics on a closed channel, as Go's select-with-default send does.
+  // TrySend delivers v if that needs no waiting; false otherwise (nil: false),
+  // and then v is dropped (it was taken by value). Panics on a closed channel,
+  // as Go's select-with-default send does.
   bool TrySend(T v) {
     if (!s_) return false;
     std::unique_lock lock(s_->mu);
