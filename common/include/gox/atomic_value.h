@@ -13,8 +13,9 @@
 // inside it. Here a version counter is the only shared word a reader touches in
 // the steady state: each thread caches (version, value) and takes the internal
 // mutex only on its first Load after a change, to copy one pointer; writers take
-// it to swap one pointer. Readers never hold it while T is read, so no reader
-// blocks a writer longer than a pointer copy. Returned pointers share a per-thread
+// it to swap one pointer. Readers never hold it while T is read: a reader delays a
+// writer at most by one pointer copy (unless the OS preempts it right then, as
+// with any lock); old values are freed outside it. Returned pointers share a per-thread
 // control block (no cache-line ping-pong between readers). A thread's cache keeps
 // the value it last loaded alive until its next Load of that AtomicValue (or its
 // next first Load of a new AtomicValue<T> after this one died, or its exit).
