@@ -166,7 +166,8 @@ class Writer final : public ResponseWriter {
 
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit RequestHandler(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
+  // s outlives the handler: the factory, which every connection holds, owns it.
+  explicit RequestHandler(Shared* s) : s_(s) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& preq,
                      Poco::Net::HTTPServerResponse& presp) override {
@@ -181,11 +182,11 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     try {
       s_->handler(w, r);
     } catch (const std::exception& e) {
-      s_->LogError("http: panic serving " + r.remote_addr + " " + r.method + " " + r.target + ": " +
-                   e.what());
+      s_->LogError("http: panic serving " + r.RemoteAddr() + " " + r.method + " " + r.target +
+                   ": " + e.what());
       w.Reset(500, "500 internal server error\n");
     } catch (...) {
-      s_->LogError("http: panic serving " + r.remote_addr + " " + r.method + " " + r.target +
+      s_->LogError("http: panic serving " + r.RemoteAddr() + " " + r.method + " " + r.target +
                    ": unknown exception");
       w.Reset(500, "500 internal server error\n");
     }
@@ -197,27 +198,33 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
   // Parse fills r; on a bad request it fills w with the error response.
   bool Parse(Poco::Net::HTTPServerRequest& preq, Request* r, Writer* w) const {
     try {
+      r->native = &preq;
       r->method = preq.getMethod();
       r->target = preq.getURI();
-      r->remote_addr = preq.clientAddress().toString();
       r->ctx = s_->hard_ctx;
-      for (const auto& [name, value] : preq) r->headers[name] = value;
-      Poco::URI uri(r->target);
-      r->path = uri.getPath();
-      r->raw_query = uri.getRawQuery();
+      const std::size_t q = r->target.find('?');
+      std::string raw_path = r->target.substr(0, q);
+      if (q != std::string::npos) r->raw_query = r->target.substr(q + 1);
+      if (raw_path.find('%') == std::string::npos) {
+        r->path = std::move(raw_path);
+      } else {
+        Poco::URI::decode(raw_path, r->path);
+      }
       if (r->path.empty()) r->path = "/";
       const std::size_t limit = s_->opts.max_body_bytes;
       if (preq.hasContentLength() && preq.getContentLength64() > static_cast<int64_t>(limit)) {
         w->Reset(413, "413 request body too large\n");
         return false;
       }
-      std::istream& in = preq.stream();
-      char buf[8192];
-      while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-        r->body.append(buf, static_cast<std::size_t>(in.gcount()));
-        if (r->body.size() > limit) {
-          w->Reset(413, "413 request body too large\n");
-          return false;
+      if (preq.hasContentLength() || preq.getChunkedTransferEncoding()) {
+        std::istream& in = preq.stream();
+        char buf[8192];
+        while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+          r->body.append(buf, static_cast<std::size_t>(in.gcount()));
+          if (r->body.size() > limit) {
+            w->Reset(413, "413 request body too large\n");
+            return false;
+          }
         }
       }
     } catch (const Poco::Exception& e) {
@@ -227,7 +234,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     return true;
   }
 
-  std::shared_ptr<Shared> s_;
+  Shared* s_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
@@ -235,7 +242,7 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(s_);
+    return new RequestHandler(s_.get());
   }
 
  private:
@@ -385,10 +392,14 @@ std::optional<std::string> Request::Query(const std::string& key) const {
 }
 
 std::string Request::Header(const std::string& name) const {
-  for (const auto& [k, v] : headers) {
-    if (EqualFold(k, name)) return v;
-  }
-  return "";
+  if (native == nullptr) return "";
+  const auto* req = static_cast<const Poco::Net::HTTPServerRequest*>(native);
+  return req->get(name, "");  // NameValueCollection: case-insensitive
+}
+
+std::string Request::RemoteAddr() const {
+  if (native == nullptr) return "";
+  return static_cast<const Poco::Net::HTTPServerRequest*>(native)->clientAddress().toString();
 }
 
 void ServeMux::HandleFunc(const std::string& path, Handler h, const std::string& method) {

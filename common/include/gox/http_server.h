@@ -5,8 +5,11 @@
 //   ListenAndServe()   Listen() then Serve().
 //   Shutdown(ctx)      stops accepting (new connects are refused), closes idle
 //                      keep-alive connections, lets in-flight requests finish with
-//                      `Connection: close`; if ctx ends first, aborts what is left
-//                      and returns ctx.Err(). Returns once no connection remains.
+//                      `Connection: close`; if ctx ends first, shuts the remaining
+//                      connections down, cancels Request::ctx and returns
+//                      ctx.Err(). Returns once no connection remains (or after
+//                      ServerOptions::abort_grace, Stuck() then true). Unlike Go,
+//                      Shutdown also releases the server's threads.
 // Handlers run on the server's own thread pool and get Request::ctx, cancelled
 // only when Shutdown gives up (never when the drain starts). A handler that
 // throws gets a 500 and a log line; the server keeps serving. Ordering: what a
@@ -35,21 +38,25 @@ namespace gox {
 extern const Error ErrServerClosed;
 
 // Request is one parsed HTTP request. The body is read completely (up to
-// ServerOptions::max_body_bytes) before the handler runs.
+// ServerOptions::max_body_bytes) before the handler runs. Header() and
+// RemoteAddr() read POCO's request, so they work only while the handler runs
+// (a copy kept longer must not call them).
 struct Request {
-  std::string method;       // "GET"
-  std::string target;       // "/slow?ms=80", as sent
-  std::string path;         // "/slow" (percent-decoded)
-  std::string raw_query;    // "ms=80"
-  std::string remote_addr;  // "127.0.0.1:53712"
+  std::string method;     // "GET"
+  std::string target;     // "/slow?ms=80", as sent
+  std::string path;       // "/slow" (percent-decoded)
+  std::string raw_query;  // "ms=80"
   std::string body;
-  std::map<std::string, std::string> headers;  // as sent; last one wins
-  Context ctx;                                 // cancelled only at Shutdown's hard deadline
+  Context ctx;  // cancelled only at Shutdown's hard deadline
 
   // Query returns the first value of key in the query string, or nullopt.
   std::optional<std::string> Query(const std::string& key) const;
-  // Header returns the value of a header (name case-insensitive), or "".
+  // Header returns the value of a request header (name case-insensitive), or "".
   std::string Header(const std::string& name) const;
+  // RemoteAddr is the client's "ip:port".
+  std::string RemoteAddr() const;
+
+  const void* native = nullptr;  // the POCO request, while the handler runs
 };
 
 // ResponseWriter builds the response; it is sent when the handler returns, with
@@ -115,8 +122,8 @@ class Server {
   // ListenAndServe is Listen() then Serve().
   Error ListenAndServe();
   // Shutdown drains gracefully (see the file comment). Returns nil when every
-  // request finished in time, else ctx.Err(). Later calls wait for the first
-  // one and return its result.
+  // request finished in time, else ctx.Err(). Before Serve it just closes the
+  // listener. Later calls wait for the first one and return its result.
   Error Shutdown(Context ctx);
 
   // Addr is the bound "host:port" after Listen (the real port for port 0),
