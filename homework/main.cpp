@@ -238,9 +238,9 @@ int main(int argc, char** argv) {
 }
 
 // We also block them before main: the loader runs every shared library's
-// constructors first (POCO, libstdc++), several milliseconds in a debug build.
-// .preinit_array runs before those; a raw syscall avoids sanitizer interceptors
-// that are not initialised yet.
+// constructors (POCO's, libstdc++'s) and our static initialisers first, and
+// a signal then would still kill us. .preinit_array runs before all of those;
+// a raw syscall avoids sanitizer interceptors that are not initialised yet.
 static void BlockShutdownSignalsEarly(int, char**, char**) {
   uint64_t mask = (1ull << (SIGINT - 1)) | (1ull << (SIGTERM - 1)) | (1ull << (SIGQUIT - 1));
   syscall(SYS_rt_sigprocmask, SIG_BLOCK, &mask, nullptr, sizeof mask);
