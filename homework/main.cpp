@@ -42,11 +42,12 @@ namespace {
 class PocoErrors final : public Poco::ErrorHandler {
  public:
   void exception(const Poco::Exception& e) override {
-    // A socket error or an unparsable header is the client's doing (it reset,
-    // vanished or sent garbage POCO rejects before any handler runs); anything
-    // else is a POCO or server fault.
+    // A socket error, a read timeout or an unparsable header is the client's
+    // doing (it reset, stalled, vanished or sent garbage POCO rejects before
+    // any handler runs); anything else is a POCO or server fault.
     if (dynamic_cast<const Poco::Net::NetException*>(&e) != nullptr ||
-        dynamic_cast<const Poco::SyntaxException*>(&e) != nullptr) {
+        dynamic_cast<const Poco::SyntaxException*>(&e) != nullptr ||
+        dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr) {
       hw::Log("connection error: %s", e.displayText().c_str());
     } else {
       hw::Log("poco: %s", e.displayText().c_str());
