@@ -235,8 +235,7 @@ class TableReporter : public benchmark::ConsoleReporter {
     const Row rows[] = {
         {"unbuffered round trip (ns/op)", "BM_RoundTrip_Chan/real_time",
          "BM_RoundTrip_MutexQueue/real_time", 1.0 / 45},
-        {"SPSC cap 1024 (ns/item)", "BM_SPSC_Chan/real_time", "BM_SPSC_MutexQueue/real_time",
-         0.3},
+        {"SPSC cap 1024 (ns/item)", "BM_SPSC_Chan/real_time", "BM_SPSC_MutexQueue/real_time", 0.3},
         {"4P x 4C cap 1024 (ns/item)", "BM_MPMC4x4_Chan/real_time/threads:8",
          "BM_MPMC4x4_MutexQueue/real_time/threads:8", 0.4},
         {"select over 2 ready (ns/op)", "BM_Select2_Chan", "BM_Select2_MutexQueue", 0},

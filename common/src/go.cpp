@@ -2,13 +2,13 @@
 
 #include "gox/detail/parker.h"
 
+#include <unistd.h>
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace gox {
@@ -18,7 +18,7 @@ namespace {
 thread_local uint64_t tls_goroutine_id = 0;
 
 struct Worker {
-  Parker parker;               // Reset by the worker and Unparked by Spawn, both under Scheduler::mu
+  Parker parker;  // Reset by the worker and Unparked by Spawn, both under Scheduler::mu
   std::unique_ptr<Task> task;  // guarded by Scheduler::mu
   uint64_t id = 0;             // guarded by Scheduler::mu
 };

@@ -59,14 +59,6 @@ void Sema::Release() {
 
 namespace {
 
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 // Go's sync.Mutex constants: spin at most 4 rounds of 30 pauses, and only on a
 // multicore machine; a waiter starves after 1 ms.
 constexpr int kActiveSpin = 4;
@@ -79,7 +71,7 @@ bool CanSpin(int iter) {
 }
 
 void DoSpin() {
-  for (int i = 0; i < kActiveSpinCount; ++i) CpuRelax();
+  for (int i = 0; i < kActiveSpinCount; ++i) detail::CpuRelax();
 }
 
 long Futex(std::atomic<uint32_t>* addr, int op, uint32_t val) {
@@ -264,7 +256,7 @@ void TicketLock::Lock() {
   // We spin ~64 pauses (1-4 us: a PAUSE is 10-65 ns depending on the CPU), then sleep.
   for (int i = 0; i < 64; ++i) {
     if (serving_.load(std::memory_order_acquire) == ticket) return;
-    CpuRelax();
+    detail::CpuRelax();
   }
   sleepers_.fetch_add(1);
   for (uint32_t s; (s = serving_.load()) != ticket;) Futex(&serving_, FUTEX_WAIT, s);
@@ -288,7 +280,7 @@ void SpinLock::Lock() {
   for (int probes = 0;;) {
     if (!locked_.exchange(true, std::memory_order_acquire)) return;
     while (locked_.load(std::memory_order_relaxed)) {
-      CpuRelax();
+      detail::CpuRelax();
       if (++probes % 1024 == 0) sched_yield();
     }
   }

@@ -4,12 +4,12 @@
 
 #include "gox/detail/chan_mutex.h"
 
-#include <chrono>
-#include <cstdlib>
-#include <climits>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
 
 namespace gox::detail {
 namespace {
@@ -18,14 +18,6 @@ long Futex(std::atomic<uint32_t>* addr, int op, uint32_t val,
            const struct timespec* timeout = nullptr) {
   return syscall(SYS_futex, reinterpret_cast<uint32_t*>(addr), op | FUTEX_PRIVATE_FLAG, val,
                  timeout, nullptr, 0);
-}
-
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
 }
 
 // How long Park spins before it sleeps. A hand-off between two running threads
@@ -113,8 +105,8 @@ void BlockForever() {
 
 uint64_t FastRand() {
   thread_local uint64_t s = [] {
-    uint64_t seed = static_cast<uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
+    uint64_t seed =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     seed ^= reinterpret_cast<uintptr_t>(&seed);
     return seed | 1;
   }();

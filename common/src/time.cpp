@@ -22,9 +22,9 @@ void Sleep(Duration d) {
 struct Timer::State {
   std::mutex mu;
   Chan<Clock::time_point> c{1};
-  uint64_t id = 0;      // guarded by mu: the pending timer-queue entry
-  uint64_t gen = 0;     // guarded by mu: bumped by Stop/Reset so old firings do nothing
-  bool pending = false; // guarded by mu
+  uint64_t id = 0;       // guarded by mu: the pending timer-queue entry
+  uint64_t gen = 0;      // guarded by mu: bumped by Stop/Reset so old firings do nothing
+  bool pending = false;  // guarded by mu
 
   void Arm(const std::shared_ptr<State>& self, Duration d) {
     uint64_t g = ++gen;

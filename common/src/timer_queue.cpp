@@ -83,10 +83,10 @@ class TimerQueue {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<Key, std::function<void()>> entries_;     // guarded by mu_
+  std::map<Key, std::function<void()>> entries_;          // guarded by mu_
   std::unordered_map<uint64_t, Clock::time_point> when_;  // guarded by mu_
-  uint64_t next_id_ = 1;                             // guarded by mu_
-  bool started_ = false;                             // guarded by mu_
+  uint64_t next_id_ = 1;                                  // guarded by mu_
+  bool started_ = false;                                  // guarded by mu_
 };
 
 }  // namespace

@@ -36,8 +36,7 @@ class Chan {
   // Chan() is the nil channel.
   Chan() = default;
   // Chan(capacity) makes a channel holding up to capacity values; 0 = unbuffered.
-  explicit Chan(std::size_t capacity)
-      : s_(std::make_shared<detail::ChanState<T>>(capacity)) {}
+  explicit Chan(std::size_t capacity) : s_(std::make_shared<detail::ChanState<T>>(capacity)) {}
 
   // Send blocks until v is delivered. Panics if the channel is (or becomes) closed.
   void Send(T v) {

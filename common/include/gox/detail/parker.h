@@ -29,6 +29,15 @@ class Parker {
   std::atomic<uint32_t> state_{0};
 };
 
+// CpuRelax tells the CPU we are spinning (x86 pause, ARM yield).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // BlockForever parks the calling thread for good (a nil-channel operation).
 [[noreturn]] void BlockForever();
 
