@@ -1,5 +1,7 @@
 #include "flags.h"
 
+#include "gox/time.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -48,43 +50,11 @@ const char* Usage() {
 }
 
 bool ParseDuration(const std::string& s, std::chrono::nanoseconds* out) {
-  if (s == "0") {
-    *out = std::chrono::nanoseconds(0);
-    return true;
-  }
-  if (s.empty()) return false;
-  double total_ns = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    std::size_t start = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == start) return false;
-    std::string num = s.substr(start, i - start);
-    if (num == "." || std::count(num.begin(), num.end(), '.') > 1) return false;
-    double v = std::strtod(num.c_str(), nullptr);
-    std::size_t ustart = i;
-    while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
-    std::string unit = s.substr(ustart, i - ustart);
-    double scale;
-    if (unit == "ns") {
-      scale = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s") {
-      scale = 1e3;
-    } else if (unit == "ms") {
-      scale = 1e6;
-    } else if (unit == "s") {
-      scale = 1e9;
-    } else if (unit == "m") {
-      scale = 60e9;
-    } else if (unit == "h") {
-      scale = 3600e9;
-    } else {
-      return false;
-    }
-    total_ns += v * scale;
-  }
-  if (!std::isfinite(total_ns) || total_ns > 24 * 3600e9) return false;
-  *out = std::chrono::nanoseconds(static_cast<int64_t>(std::llround(total_ns)));
+  std::chrono::nanoseconds d{};
+  if (!gox::ParseDuration(s, &d) || d < std::chrono::nanoseconds::zero() ||
+      d > std::chrono::hours(24))
+    return false;
+  *out = d;
   return true;
 }
 

@@ -20,7 +20,8 @@ struct Flags {
 };
 
 bool ParseFlags(int argc, char** argv, Flags* out, std::string* error);
-// ParseDuration parses Go's duration syntax; false if bad or negative.
+// ParseDuration parses Go's duration syntax (gox::ParseDuration) and accepts
+// 0..24h only; false otherwise.
 bool ParseDuration(const std::string& s, std::chrono::nanoseconds* out);
 // Usage is the --help text.
 const char* Usage();

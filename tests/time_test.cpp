@@ -239,3 +239,39 @@ TEST(TimeTest, SleepLastsAtLeastD) {
 }
 
 }  // namespace
+
+// ---- ParseDuration (Go's time.ParseDuration syntax) ----
+
+TEST(TimeTest, ParseDurationAcceptsGoSyntax) {
+  using namespace std::chrono;
+  struct Case {
+    const char* in;
+    gox::Duration want;
+  } cases[] = {
+      {"0", 0ns},
+      {"300ms", 300ms},
+      {"1.5s", 1500ms},
+      {"1m30s", 90s},
+      {"2h", 2h},
+      {"-1.5h", -90min},
+      {"+5s", 5s},
+      {"10us", 10us},
+      {"10\xC2\xB5s", 10us},
+      {"7ns", 7ns},
+      {"1h2m3s4ms", 1h + 2min + 3s + 4ms},
+  };
+  for (const Case& c : cases) {
+    gox::Duration d{};
+    EXPECT_TRUE(gox::ParseDuration(c.in, &d)) << c.in;
+    EXPECT_EQ(d, c.want) << c.in;
+  }
+}
+
+TEST(TimeTest, ParseDurationRejectsBadInput) {
+  for (const char* in :
+       {"", "-", "5", "s", "1.2.3s", ".s", "5x", "12ms3", "1e3s", "9999999999h", " 5s", "5 s"}) {
+    gox::Duration d = std::chrono::seconds(42);
+    EXPECT_FALSE(gox::ParseDuration(in, &d)) << in;
+    EXPECT_EQ(d, std::chrono::seconds(42)) << in << ": *out must be left alone";
+  }
+}

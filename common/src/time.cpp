@@ -1,6 +1,10 @@
 #include "gox/time.h"
 
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "gox/detail/timer_queue.h"
@@ -15,6 +19,54 @@ Chan<Clock::time_point> After(Duration d) {
 
 void Sleep(Duration d) {
   if (d > Duration::zero()) std::this_thread::sleep_for(d);
+}
+
+bool ParseDuration(std::string_view s, Duration* out) {
+  bool negative = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") {
+    *out = Duration::zero();
+    return true;
+  }
+  if (s.empty()) return false;
+  double total_ns = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t start = i, dots = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) {
+      dots += s[i] == '.';
+      ++i;
+    }
+    if (i == start || dots > 1 || i - start == dots) return false;  // no digits, or "1.2.3"
+    double v = std::strtod(std::string(s.substr(start, i - start)).c_str(), nullptr);
+    std::size_t ustart = i;
+    while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
+    std::string_view unit = s.substr(ustart, i - ustart);
+    double scale;
+    if (unit == "ns") {
+      scale = 1;
+    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
+      scale = 1e3;
+    } else if (unit == "ms") {
+      scale = 1e6;
+    } else if (unit == "s") {
+      scale = 1e9;
+    } else if (unit == "m") {
+      scale = 60e9;
+    } else if (unit == "h") {
+      scale = 3600e9;
+    } else {
+      return false;  // missing or unknown unit
+    }
+    total_ns += v * scale;
+  }
+  if (!std::isfinite(total_ns) || total_ns > 9.2e18) return false;
+  auto ns = static_cast<Duration::rep>(std::llround(total_ns));
+  *out = Duration(negative ? -ns : ns);
+  return true;
 }
 
 // ---- Timer ----

@@ -1,5 +1,8 @@
 #include "lesson.h"
 
+#include "gox/time.h"
+
+#include <unistd.h>
 #include <cctype>
 #include <cerrno>
 #include <cstdarg>
@@ -7,7 +10,6 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
-#include <unistd.h>
 
 namespace lesson {
 namespace {
@@ -56,27 +58,9 @@ void Emit(const char* prefix, const char* fmt, va_list ap) {
 std::chrono::nanoseconds Elapsed() { return std::chrono::steady_clock::now() - kStart; }
 
 bool ParseDuration(const std::string& s, std::chrono::nanoseconds* out) {
-  if (s == "0") {
-    *out = std::chrono::nanoseconds(0);
-    return true;
-  }
-  std::size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-  if (i == 0 || i == s.size()) return false;
-  std::string num = s.substr(0, i), unit = s.substr(i);
-  char* end = nullptr;
-  double v = std::strtod(num.c_str(), &end);
-  if (end != num.c_str() + num.size()) return false;
-  double scale;
-  if (unit == "ns") scale = 1;
-  else if (unit == "us" || unit == "µs") scale = 1e3;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "s") scale = 1e9;
-  else if (unit == "m") scale = 60e9;
-  else return false;
-  double ns = v * scale;
-  if (ns > 9e18) return false;
-  *out = std::chrono::nanoseconds(static_cast<int64_t>(ns));
+  std::chrono::nanoseconds d{};
+  if (!gox::ParseDuration(s, &d) || d < std::chrono::nanoseconds::zero()) return false;
+  *out = d;
   return true;
 }
 
@@ -129,7 +113,8 @@ int64_t Args::Int(const std::string& name) const {
   char* end = nullptr;
   errno = 0;
   long long v = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || errno != 0 || *end != '\0') Fail("lesson", "--" + name + ": not an integer: '" + s + "'");
+  if (s.empty() || errno != 0 || *end != '\0')
+    Fail("lesson", "--" + name + ": not an integer: '" + s + "'");
   return v;
 }
 
@@ -143,7 +128,8 @@ double Args::Double(const std::string& name) const {
 
 std::chrono::nanoseconds Args::Dur(const std::string& name) const {
   std::chrono::nanoseconds d{};
-  if (!ParseDuration(Str(name), &d)) Fail("lesson", "--" + name + ": not a duration (e.g. 250ms, 2s): '" + Str(name) + "'");
+  if (!ParseDuration(Str(name), &d))
+    Fail("lesson", "--" + name + ": not a duration (e.g. 250ms, 2s): '" + Str(name) + "'");
   return d;
 }
 

@@ -51,7 +51,8 @@ void Say(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Result prints "result: text" as the last line.
 void Result(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// ParseDuration parses Go-style durations: "1.5s", "300ms", "20us", "0". False if bad.
+// ParseDuration parses Go durations (gox::ParseDuration: "1.5s", "300ms", "1m30s",
+// "0"); false if bad or negative.
 bool ParseDuration(const std::string& s, std::chrono::nanoseconds* out);
 
 }  // namespace lesson

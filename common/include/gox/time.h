@@ -4,6 +4,7 @@
 //   Ticker(d)       ticks on C() every d until Stop(); a slow reader misses
 //                   ticks (C() holds one), as in Go.
 //   Sleep(d)        blocks the calling goroutine for d.
+//   ParseDuration   Go's time.ParseDuration syntax ("300ms", "1m30s", "-1.5h").
 // Channels have capacity 1 and the timer thread never blocks on them.
 // Like Go 1.23: after Stop() or Reset() returns, no stale value is received.
 // Timer and Ticker are move-only; destroying one stops it.
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "gox/chan.h"
 #include "gox/go.h"
@@ -22,6 +24,12 @@ Chan<Clock::time_point> After(Duration d);
 
 // Sleep pauses the calling thread for at least d.
 void Sleep(Duration d);
+
+// ParseDuration parses Go's duration syntax: an optional sign, then one or more
+// decimal numbers each with a unit (ns, us, µs, ms, s, m, h), e.g. "1m30s";
+// "0" alone is zero. Returns false (and leaves *out alone) for anything else or
+// a value that does not fit. Callers apply their own range (e.g. no negatives).
+bool ParseDuration(std::string_view s, Duration* out);
 
 class Timer {
  public:
