@@ -118,14 +118,6 @@ int64_t Args::Int(const std::string& name) const {
   return v;
 }
 
-double Args::Double(const std::string& name) const {
-  std::string s = Str(name);
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0') Fail("lesson", "--" + name + ": not a number: '" + s + "'");
-  return v;
-}
-
 std::chrono::nanoseconds Args::Dur(const std::string& name) const {
   std::chrono::nanoseconds d{};
   if (!ParseDuration(Str(name), &d))

@@ -32,7 +32,6 @@ class Args {
   const std::string& Variant() const { return variant_; }
   std::string Str(const std::string& name) const;
   int64_t Int(const std::string& name) const;  // exits 2 with a message if not an integer
-  double Double(const std::string& name) const;
   std::chrono::nanoseconds Dur(const std::string& name) const;  // "250ms", "2s", "10us"
 
  private:
