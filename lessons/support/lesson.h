@@ -15,9 +15,9 @@
 namespace lesson {
 
 struct Option {
-  std::string name;      // --name=VALUE
-  std::string value;     // default value, as text
-  std::string help;      // one line
+  std::string name;   // --name=VALUE
+  std::string value;  // default value, as text
+  std::string help;   // one line
 };
 
 struct Spec {
