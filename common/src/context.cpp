@@ -1,4 +1,5 @@
 #include "gox/context.h"
+#include "gox/go.h"
 
 #include <mutex>
 #include <unordered_map>

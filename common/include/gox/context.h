@@ -24,7 +24,7 @@
 
 #include "gox/chan.h"
 #include "gox/error.h"
-#include "gox/go.h"
+#include "gox/clock.h"
 
 namespace gox {
 

@@ -19,10 +19,9 @@
 #include <type_traits>
 #include <utility>
 
-namespace gox {
+#include "gox/clock.h"
 
-using Clock = std::chrono::steady_clock;
-using Duration = Clock::duration;
+namespace gox {
 
 namespace detail {
 

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "gox/chan.h"
-#include "gox/go.h"
+#include "gox/clock.h"
 
 namespace gox {
 

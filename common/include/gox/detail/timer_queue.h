@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "gox/go.h"
+#include "gox/clock.h"
 
 namespace gox::detail {
 
