@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 .PHONY: deps build release tsan asan test test-dev test-tsan test-asan lesson list \
-        bench run race format clean help
+        bench run race format clean help check-notes
 
 help:
 	@echo "make run                 build and start the homework server (Ctrl-C stops it)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lesson NAME=08_data_race_counter ARGS=--variant=racy"
 	@echo "make list                every lesson with its one-line description"
 	@echo "make race                race demos under TSan (reports), then the fixed variants"
+	@echo "make check-notes         every lesson variant 5 times against its .expect; vet notes' Go"
 	@echo "make bench               Google Benchmark suites (release build)"
 	@echo "make format | clean"
 
@@ -69,6 +70,9 @@ run: build
 
 race: tsan
 	@scripts/race.sh
+
+check-notes: build
+	@scripts/check-notes.sh
 
 format:
 	@scripts/deps.sh --with-format
