@@ -8,7 +8,7 @@
 //   cow | mutex | rwmutex   the same table; the result line speaks for that scheme.
 //   bgsave                  the kernel's COW: fork() a child that saves a snapshot
 //                           of a big map while the parent keeps changing it.
-// Run: build/release/lessons/09_atomic_value_cow --variant=bgsave
+// Run: build/dev/lessons/09_atomic_value_cow --variant=bgsave
 // Note: notes/09_atomic_value_cow.md
 #include <fcntl.h>
 #include <sys/resource.h>

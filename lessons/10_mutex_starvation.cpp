@@ -10,7 +10,7 @@
 //   spinning  lesson::SpinLock: the waiter burns a core polling the flag.
 // After the chosen variant, a table compares all four on the same scenario (the
 // measuring stand, table and timeline are in lessons/support/contention.h).
-// Run: build/release/lessons/10_mutex_starvation --variant=barging
+// Run: build/dev/lessons/10_mutex_starvation --variant=barging
 // Note: notes/10_mutex_starvation.md
 #include <algorithm>
 #include <chrono>

@@ -7,7 +7,7 @@
 //   pool    gox::Pool<Buffer>: Get, reset, use, Put back.
 //   alloc   std::make_unique<Buffer>() per request (allocate + zero + free).
 // Both run; the result line speaks for the chosen variant.
-// Run: build/release/lessons/12_sync_pool --variant=alloc   Note: notes/12_sync_pool.md
+// Run: build/dev/lessons/12_sync_pool --variant=alloc   Note: notes/12_sync_pool.md
 #include <array>
 #include <atomic>
 #include <chrono>
