@@ -16,6 +16,7 @@
 set -u -o pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$root/scripts/lib/lessons.sh"
 runs=5
 build=build/dev
 only=()
@@ -52,27 +53,12 @@ failures=()
 # We read every `add_lesson(NAME VARIANTS ... [RACY ...] [ARGS ...] [OPTIMIZED])` line.
 mapfile -t lines < <(grep -E '^[[:space:]]*add_lesson\(' "$root/lessons/CMakeLists.txt")
 for line in "${lines[@]}"; do
-  line=${line#*add_lesson(}
-  line=${line%%)*}
-  read -r -a tok <<<"$line"
-  name=${tok[0]}
+  parse_add_lesson "$line"
   if ((${#only[@]} > 0)); then
     want=0
     for o in "${only[@]}"; do [[ $name == "$o"* ]] && want=1; done
     ((want)) || continue
   fi
-  variants=() racy=() args=() section=
-  for t in "${tok[@]:1}"; do
-    case $t in
-      VARIANTS | RACY | ARGS) section=$t ;;
-      OPTIMIZED) section= ;;
-      *) case $section in
-           VARIANTS) variants+=("$t") ;;
-           RACY) racy+=("$t") ;;
-           ARGS) args+=("$t") ;;
-         esac ;;
-    esac
-  done
   bin=$build/lessons/$name
   if [[ ! -x $bin ]]; then
     echo "== $name: not built in $build"

@@ -11,6 +11,7 @@
 set -u -o pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$root/scripts/lib/lessons.sh"
 build=${1:-${RACE_BUILD_DIR:-build/tsan}}
 case $build in /*) ;; *) build=$root/$build ;; esac
 lessons_dir=$build/lessons
@@ -83,22 +84,7 @@ if [[ ${#lines[@]} -eq 0 ]]; then
 fi
 
 for line in "${lines[@]}"; do
-  line=${line#*add_lesson(}
-  line=${line%%)*}
-  read -r -a tok <<<"$line"
-  name=${tok[0]}
-  variants=() racy=() args=() section=
-  for t in "${tok[@]:1}"; do
-    case $t in
-      VARIANTS | RACY | ARGS) section=$t ;;
-      OPTIMIZED) section= ;;
-      *) case $section in
-           VARIANTS) variants+=("$t") ;;
-           RACY) racy+=("$t") ;;
-           ARGS) args+=("$t") ;;
-         esac ;;
-    esac
-  done
+  parse_add_lesson "$line"
   if [[ ! -x $lessons_dir/$name ]]; then
     echo "== $name: not built in $build"
     record FAIL "$name: binary missing"
