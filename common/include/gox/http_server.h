@@ -99,7 +99,12 @@ struct ServerOptions {
   Duration abort_grace = std::chrono::seconds(1);   // after an abort, wait this long
                                                     // for handlers to return
   std::size_t max_body_bytes = 1 << 20;             // larger bodies get 413
-  // error_log receives one line per handler exception; default: stderr.
+  // error_log receives one line per handler exception ("http: panic serving
+  // ..."), and the exceptions POCO's own threads catch outside any handler:
+  // "connection error: ..." for a client's doing (a reset, a stall past the
+  // read timeout, bytes POCO cannot parse), "poco: ..." for anything else.
+  // Default: stderr. POCO has one error handler per process: its lines go to
+  // the error_log of the most recently constructed Server still alive.
   std::function<void(const std::string&)> error_log;
 };
 
