@@ -3,8 +3,10 @@
 // everything shuts down; both servers drain in parallel under one deadline.
 //   build/dev/homework/homework [--app=ADDR] [--debug=ADDR]
 //                               [--shutdown-timeout=DUR] [--drain-delay=DUR]
+//                               [--read-header-timeout=DUR] [--idle-timeout=DUR]
 // main reads top to bottom: flags, bind, group, wait (then drain), exit code.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,12 +32,23 @@ namespace {
 
 using hw::Member;
 
+// We raise the soft limit on open files to the hard one, as Go (1.19+) does
+// at start-up: each client connection is a descriptor, and Debian's default
+// soft limit of 1024 is reached by a modest crowd of idle clients.
+void RaiseFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 // We block the shutdown signals before anything else: every thread created
 // later inherits the mask, so a signal that arrives during start-up waits,
 // pending, for gox's signal thread instead of killing us with the default
 // action. SIGPIPE is ignored process-wide (POCO 1.11 on Linux sends without
-// MSG_NOSIGNAL).
-void BlockShutdownSignals() {
+// MSG_NOSIGNAL). Then the file limit.
+void SetUpProcess() {
   sigset_t shutdown_signals;
   sigemptyset(&shutdown_signals);
   sigaddset(&shutdown_signals, SIGINT);
@@ -43,6 +56,7 @@ void BlockShutdownSignals() {
   sigaddset(&shutdown_signals, SIGQUIT);
   pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit();
 }
 
 // ServeMember is one server as a group member: Serve returns once its
@@ -127,7 +141,7 @@ int Exit(int code, const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  BlockShutdownSignals();
+  SetUpProcess();
   hw::StartClock();
   hw::Flags flags;
   std::string bad;
@@ -141,6 +155,8 @@ int main(int argc, char** argv) {
   hw::State st;
   gox::ServerOptions opts;
   opts.error_log = [](const std::string& line) { hw::Log("%s", line.c_str()); };
+  opts.read_header_timeout = flags.read_header_timeout;
+  opts.idle_timeout = flags.idle_timeout;
   auto app = std::make_unique<gox::Server>(flags.app, hw::AppHandler(), opts);
   auto debug = std::make_unique<gox::Server>(flags.debug, hw::DebugHandler(&st), opts);
   st.app = app.get();
