@@ -11,6 +11,9 @@
 //     once, and we close it, so new connects are refused.
 //   - stopAll(false) has no timeout: our drain waits for in-flight requests
 //     only until ctx ends, then shuts their sockets down.
+// No POCO object is shared between threads any more (TCPServer's connection
+// objects were, and needed TSan suppressions for POCO's uninstrumented
+// reference counts): the suite runs under TSan without any.
 #include "gox/http_server.h"
 
 #include <Poco/Exception.h>
@@ -66,7 +69,6 @@ struct Server::Impl {
 };
 
 Server::Server(std::string addr, Handler h, ServerOptions opts) : impl_(std::make_unique<Impl>()) {
-  http_internal::LinkTsanSuppressions();
   impl_->addr = std::move(addr);
   impl_->error_sink = http_internal::PocoErrorLog::Register(opts.error_log);
   impl_->s = std::make_shared<Shared>();

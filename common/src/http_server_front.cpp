@@ -84,10 +84,9 @@ struct Front::Impl {
     epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
   }
 
-  void Drop(Conn* c) {
-    epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
-    conns.erase(c);  // closes it
-  }
+  // Drop closes c; closing the (never duplicated) fd also takes it out of
+  // the epoll set, which saves a syscall per connection in a mass close.
+  void Drop(Conn* c) { conns.erase(c); }
 
   Conn* Keep(std::unique_ptr<Conn> c) {
     Conn* raw = c.get();
@@ -255,7 +254,6 @@ struct Front::Impl {
         if (listening) epoll_ctl(ep, EPOLL_CTL_DEL, lfd, nullptr);
         listening = false;
         closed_for_new = true;
-        for (auto& [c, owned] : conns) epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
         conns.clear();
       }
       for (auto& [c, v] : back) Adopt(std::move(c), v, now);

@@ -185,8 +185,4 @@ class PocoErrorLog {
 // 0.0.0.0); false if malformed or the port is not 0..65535.
 bool SplitHostPort(const std::string& addr, std::string* host, std::string* port);
 
-// LinkTsanSuppressions does nothing; calling it links http_server_tsan.cpp
-// (POCO's suppressions under TSan) into the program.
-void LinkTsanSuppressions();
-
 }  // namespace gox::http_internal
