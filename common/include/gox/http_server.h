@@ -14,7 +14,8 @@
 // Hostile clients: a connection is "in flight" only once its request header is
 // complete. Until then it waits in one epoll thread (no handler thread), under
 // ServerOptions::read_header_timeout; idle keep-alive connections wait there
-// under idle_timeout; Shutdown closes both kinds at once. Oversized or
+// under idle_timeout (after a response, the worker first waits up to 2 ms for
+// the client's next request); Shutdown closes both kinds at once. Oversized or
 // malformed requests are answered 414/431/400 (501, 505) with Connection:
 // close; past max_conns, or with every handler thread busy and max_queued
 // requests waiting, a new client gets 503 with Connection: close.
