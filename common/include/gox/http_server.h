@@ -21,9 +21,9 @@
 // requests waiting, a new client gets 503 with Connection: close.
 // Handlers run on the server's own threads (at most max_threads) and get
 // Request::ctx, cancelled only when Shutdown gives up (never when the drain
-// starts). A handler that
-// throws gets a 500 and a log line; the server keeps serving. Ordering: what a
-// handler did is visible to the caller once Shutdown has returned.
+// starts). A handler that throws gets a 500 and a log line; the server keeps
+// serving. Ordering: what a handler did is visible to the caller once Shutdown
+// has returned.
 // Invalid: calling Shutdown or destroying the Server from one of its own
 // handlers (it waits for that very handler): signal another thread instead.
 #pragma once
