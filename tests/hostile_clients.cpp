@@ -295,7 +295,7 @@ TEST(HostileTest, FloodGetsFast503sAndNeverCostsAnInFlightRequest) {
   }
   EXPECT_EQ(busy, kExcess) << "every request beyond threads + queue, and only those, gets 503";
   EXPECT_EQ(ok, 256) << "every queued request is served";
-  EXPECT_LT(slowest_503, 500.0 * kSlack) << "a 503 must come at once";
+  EXPECT_LT(slowest_503, 1000.0 * kSlack) << "a 503 must come at once";
   for (const Response& x : r.r) EXPECT_TRUE(x.ok && x.status == 200) << x.error;
   EXPECT_TRUE(first.ok && first.status == 200) << "the flood cost an in-flight request";
   EXPECT_EQ(VarsInt(debug, "rejected"), busy) << "/debug/vars counts rejections";
