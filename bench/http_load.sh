@@ -6,9 +6,27 @@
 # SIGTERM-to-exit time of an idle process, median of 10 runs (target <= 20 ms),
 # for both.
 #   bench/http_load.sh [BUILD_DIR]     (default build/release; built if needed)
+#   bench/http_load.sh --hostile [BUILD_DIR]
+#       instead: 1000 stalled connections (half a header each) against the
+#       homework, then 100 normal GET / (p50/p99/max), RSS idle and stalled, and
+#       SIGTERM-to-exit with them open; 3 runs (tests/hostile_clients.cpp,
+#       HostileBench).
 # Env: ROUNDS (3), DURATION (10s), CONNS (64), THREADS (2), EXITS (10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = --hostile ]; then
+  BUILD=${2:-build/release}
+  if [ ! -x "$BUILD/tests/hostile_test" ]; then
+    if [ "$BUILD" = build/release ]; then cmake --preset release >/dev/null; else cmake --preset release -B "$BUILD" >/dev/null; fi
+    cmake --build "$BUILD" -j 2 --target hostile_test homework
+  fi
+  ulimit -n "$(ulimit -Hn)"  # 1000 client sockets here, 1000 in the server
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), build $BUILD"
+  "$BUILD/tests/hostile_test" --gtest_also_run_disabled_tests --gtest_filter='HostileBench.*' |
+    grep -E '^run [0-9]+:'
+  exit "${PIPESTATUS[0]}"
+fi
 
 BUILD=${1:-build/release}
 ROUNDS=${ROUNDS:-3}

@@ -31,7 +31,8 @@ bool ValidAddr(const std::string& a) {
 
 const char* Usage() {
   return "usage: homework [--app=ADDR] [--debug=ADDR] [--shutdown-timeout=DUR] "
-         "[--drain-delay=DUR] [--help]\n"
+         "[--drain-delay=DUR]\n"
+         "                [--read-header-timeout=DUR] [--idle-timeout=DUR] [--help]\n"
          "\n"
          "Two HTTP servers (app and debug) under one group: when one stops, all stop.\n"
          "SIGINT/SIGTERM/SIGQUIT drain gracefully; a second one exits at once.\n"
@@ -41,6 +42,9 @@ const char* Usage() {
          "  --shutdown-timeout=DUR  drain deadline for both servers (default 5s)\n"
          "  --drain-delay=DUR       /readyz says 503 this long before listeners close "
          "(default 0s)\n"
+         "  --read-header-timeout=DUR  a request header must arrive within this (default 5s)\n"
+         "  --idle-timeout=DUR      an idle keep-alive connection is closed after this "
+         "(default 60s)\n"
          "\n"
          "app:   GET /   GET /slow?ms=N (0..60000)   GET /panic\n"
          "debug: GET /healthz   GET /readyz   GET /debug/vars   POST /debug/quit   "
@@ -76,8 +80,9 @@ bool ParseFlags(int argc, char** argv, Flags* out, std::string* error) {
       name = name.substr(0, eq);
       has_value = true;
     }
-    const bool known =
-        name == "app" || name == "debug" || name == "shutdown-timeout" || name == "drain-delay";
+    const bool known = name == "app" || name == "debug" || name == "shutdown-timeout" ||
+                       name == "drain-delay" || name == "read-header-timeout" ||
+                       name == "idle-timeout";
     if (!known) {
       *error = "unknown flag --" + name;
       return false;
@@ -97,13 +102,20 @@ bool ParseFlags(int argc, char** argv, Flags* out, std::string* error) {
       }
       (name == "app" ? out->app : out->debug) = value;
     } else {
+      // The two client timeouts must be positive: 0 would close every
+      // connection at once.
+      const bool positive = name == "read-header-timeout" || name == "idle-timeout";
       std::chrono::nanoseconds d;
-      if (!ParseDuration(value, &d)) {
+      if (!ParseDuration(value, &d) || (positive && d.count() == 0)) {
         *error = "invalid value \"" + value + "\" for --" + name +
-                 ": want a duration like 5s, 300ms or 1m30s (0 to 24h)";
+                 ": want a duration like 5s, 300ms or 1m30s (" + (positive ? "above 0" : "0") +
+                 " to 24h)";
         return false;
       }
-      (name == "shutdown-timeout" ? out->shutdown_timeout : out->drain_delay) = d;
+      if (name == "shutdown-timeout") out->shutdown_timeout = d;
+      if (name == "drain-delay") out->drain_delay = d;
+      if (name == "read-header-timeout") out->read_header_timeout = d;
+      if (name == "idle-timeout") out->idle_timeout = d;
     }
   }
   return true;

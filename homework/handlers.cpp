@@ -21,7 +21,26 @@ void Text(gox::ResponseWriter& w, int status, const std::string& body) {
   w.Write(body);
 }
 
+// Local guards the debug door: a stopping endpoint for loopback peers only.
+bool Local(gox::ResponseWriter& w, const gox::Request& r) {
+  if (IsLoopbackPeer(r.RemoteAddr())) return true;
+  Log("debug: refused %s %s from %s (not a loopback peer)", r.method.c_str(), r.path.c_str(),
+      r.RemoteAddr().c_str());
+  Text(w, 403, "403 forbidden: " + r.path + " answers loopback clients only\n");
+  return false;
+}
+
 }  // namespace
+
+bool IsLoopbackPeer(const std::string& addr) {
+  std::string host = addr.substr(0, addr.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host == "::1") return true;
+  if (host.rfind("::ffff:", 0) == 0) host = host.substr(7);
+  return host.rfind("127.", 0) == 0 && host.find(':') == std::string::npos;
+}
 
 bool ParseMs(const std::string& s, int* ms) {
   if (s.empty() || s.size() > 5) return false;
@@ -94,6 +113,8 @@ gox::Handler DebugHandler(State* st) {
         o.set("goroutines", gox::NumGoroutine());
         o.set("inflight", st->app ? st->app->Inflight() : 0);
         o.set("requests_total", st->app ? st->app->RequestsTotal() : 0);
+        o.set("connections", st->app ? st->app->OpenConnections() : 0);
+        o.set("rejected", st->app ? st->app->Rejected() : 0);
         o.set("state", std::string(st->phase.load()));
         std::ostringstream out;
         o.stringify(out);
@@ -104,14 +125,16 @@ gox::Handler DebugHandler(State* st) {
       "GET");
   mux.HandleFunc(
       "/debug/quit",
-      [st](gox::ResponseWriter& w, gox::Request&) {
+      [st](gox::ResponseWriter& w, gox::Request& r) {
+        if (!Local(w, r)) return;
         st->admin.TrySend(Admin::kQuit);
         Text(w, 200, "quitting: the whole group stops\n");
       },
       "POST");
   mux.HandleFunc(
       "/debug/fail",
-      [st](gox::ResponseWriter& w, gox::Request&) {
+      [st](gox::ResponseWriter& w, gox::Request& r) {
+        if (!Local(w, r)) return;
         st->admin.TrySend(Admin::kFail);
         Text(w, 200, "failing: the debug member returns an error\n");
       },

@@ -2,6 +2,9 @@
 //   AppHandler()        GET /, GET /slow?ms=N (0..60000, else 400), GET /panic.
 //   DebugHandler(st)    GET /healthz, GET /readyz (503 once shutdown began),
 //                       GET /debug/vars (JSON), POST /debug/quit, POST /debug/fail.
+//   IsLoopbackPeer(a)   true if "ip:port" is 127.0.0.0/8, ::1 or ::ffff:127.x.
+// quit and fail stop the process, so they answer 403 (and log the refusal) to
+// a peer that is not loopback, even when --debug binds a public address.
 // Handlers never stop a server (POCO would deadlock: the handler holds its
 // connection's lock); quit/fail only post a command to State::admin, which a
 // group member turns into its return value.
@@ -26,6 +29,8 @@ struct State {
 
 gox::Handler AppHandler();
 gox::Handler DebugHandler(State* st);
+
+bool IsLoopbackPeer(const std::string& addr);
 
 // ParseMs parses /slow's ms: an integer in 0..60000 written in plain digits.
 bool ParseMs(const std::string& s, int* ms);

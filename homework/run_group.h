@@ -1,6 +1,6 @@
 // run_group.h: hw::RunGroup, oklog/run's rule on top of gox::ErrGroup: the
 // first member to return, nil or error, stops the whole group.
-//   Go(name, f)   runs f() -> gox::Error as a group member.
+//   Go(m, f)      runs f() -> gox::Error as the group member m.
 //   Stop(who, e)  what a member's return does: records the first cause and
 //                 cancels Ctx(). Later calls only keep the first cause.
 //   Ctx()         done once the group is stopping; members watch it.
@@ -23,17 +23,27 @@
 
 namespace hw {
 
+// Member names the homework's group members: constants, compared as values.
+enum class Member {
+  kSignals,  // the signal watcher
+  kApp,      // the app server's Serve
+  kDebug,    // the debug server's Serve
+  kAdmin,    // turns POST /debug/quit and /debug/fail into its return value
+};
+// MemberName is the member's name in log lines ("debug admin" for kAdmin).
+const char* MemberName(Member m);
+
 class RunGroup {
  public:
   struct Cause {
-    std::string member;
+    Member member;
     gox::Error err;  // nil: the member returned cleanly
   };
 
   RunGroup();
   gox::Context Ctx() const { return ctx_; }
-  void Go(std::string name, std::function<gox::Error()> f);
-  void Stop(const std::string& who, gox::Error err);
+  void Go(Member m, std::function<gox::Error()> f);
+  void Stop(Member who, gox::Error err);
   gox::Error Wait() { return group_.Wait(); }
   std::optional<Cause> First() const;
 

@@ -1,4 +1,5 @@
-// http_server.h: gox::Server, Go's net/http.Server, on Poco::Net::HTTPServer.
+// http_server.h: gox::Server, Go's net/http.Server, on POCO 1.11's sockets and
+// HTTP message parser.
 //   Server(addr, h)    "host:port" (port 0 = pick one; ":8080" = all interfaces).
 //   Listen()           binds now, without SO_REUSEPORT: a port in use fails here.
 //   Serve()            serves until Shutdown begins, then returns ErrServerClosed.
@@ -10,10 +11,19 @@
 //                      ctx.Err(). Returns once no connection remains (or after
 //                      ServerOptions::abort_grace, Stuck() then true). Unlike Go,
 //                      Shutdown also releases the server's threads.
-// Handlers run on the server's own thread pool and get Request::ctx, cancelled
-// only when Shutdown gives up (never when the drain starts). A handler that
-// throws gets a 500 and a log line; the server keeps serving. Ordering: what a
-// handler did is visible to the caller once Shutdown has returned.
+// Hostile clients: a connection is "in flight" only once its request header is
+// complete. Until then it waits in one epoll thread (no handler thread), under
+// ServerOptions::read_header_timeout; idle keep-alive connections wait there
+// under idle_timeout (after a response, the worker first waits up to 2 ms for
+// the client's next request); Shutdown closes both kinds at once. Oversized or
+// malformed requests are answered 414/431/400 (501, 505) with Connection:
+// close; past max_conns, or with every handler thread busy and max_queued
+// requests waiting, a new client gets 503 with Connection: close.
+// Handlers run on the server's own threads (at most max_threads) and get
+// Request::ctx, cancelled only when Shutdown gives up (never when the drain
+// starts). A handler that throws gets a 500 and a log line; the server keeps
+// serving. Ordering: what a handler did is visible to the caller once Shutdown
+// has returned.
 // Invalid: calling Shutdown or destroying the Server from one of its own
 // handlers (it waits for that very handler): signal another thread instead.
 #pragma once
@@ -38,25 +48,26 @@ namespace gox {
 extern const Error ErrServerClosed;
 
 // Request is one parsed HTTP request. The body is read completely (up to
-// ServerOptions::max_body_bytes) before the handler runs. Header() and
-// RemoteAddr() read POCO's request, so they work only while the handler runs
-// (a copy kept longer must not call them).
+// ServerOptions::max_body_bytes) before the handler runs. Header() reads the
+// parsed header, so it works only while the handler runs (a copy kept longer
+// gets "").
 struct Request {
   std::string method;     // "GET"
   std::string target;     // "/slow?ms=80", as sent
   std::string path;       // "/slow" (percent-decoded)
   std::string raw_query;  // "ms=80"
   std::string body;
-  Context ctx;  // cancelled only at Shutdown's hard deadline
+  std::string remote_addr;  // the client's "ip:port"
+  Context ctx;              // cancelled only at Shutdown's hard deadline
 
   // Query returns the first value of key in the query string, or nullopt.
   std::optional<std::string> Query(const std::string& key) const;
   // Header returns the value of a request header (name case-insensitive), or "".
   std::string Header(const std::string& name) const;
-  // RemoteAddr is the client's "ip:port".
-  std::string RemoteAddr() const;
+  // RemoteAddr is the client's "ip:port" (remote_addr).
+  std::string RemoteAddr() const { return remote_addr; }
 
-  const void* native = nullptr;  // the POCO request, while the handler runs
+  const void* native = nullptr;  // the parsed header, while the handler runs
 };
 
 // ResponseWriter builds the response; it is sent when the handler returns, with
@@ -92,14 +103,24 @@ class ServeMux {
 };
 
 struct ServerOptions {
-  int max_threads = 128;  // concurrent connections served (the pool size)
-  int max_queued = 256;   // accepted, waiting for a thread; more are closed
-  Duration read_timeout = std::chrono::seconds(5);  // a request's headers and body
+  int max_threads = 128;  // handlers running at once (threads, made on demand)
+  int max_queued = 256;   // complete requests waiting for a thread; more: 503
+  int max_conns = 10000;  // open connections; more are answered 503 at accept
+  // From accept (or a kept-alive request's first byte) to the header's end;
+  // then the connection is closed without an answer (Go's ReadHeaderTimeout).
+  Duration read_header_timeout = std::chrono::seconds(5);
+  Duration read_timeout = std::chrono::seconds(5);  // the body; each response write
   Duration idle_timeout = std::chrono::seconds(5);  // keep-alive between requests
   Duration abort_grace = std::chrono::seconds(1);   // after an abort, wait this long
                                                     // for handlers to return
+  std::size_t max_request_line = 16 << 10;          // longer: 414
+  std::size_t max_header_bytes = 64 << 10;          // request line + headers: 431
   std::size_t max_body_bytes = 1 << 20;             // larger bodies get 413
-  // error_log receives one line per handler exception; default: stderr.
+  // error_log receives one line per handler exception ("http: panic serving
+  // ..."), and any exception a POCO thread catches (POCO's one ErrorHandler
+  // per process: "connection error: ..." for a client's doing, "poco: ..."
+  // otherwise; to the most recently constructed Server still alive). Bad
+  // requests are answered, not logged. Default: stderr.
   std::function<void(const std::string&)> error_log;
 };
 
@@ -133,6 +154,12 @@ class Server {
   int64_t Inflight() const;
   // RequestsTotal counts requests handed to the handler since construction.
   uint64_t RequestsTotal() const;
+  // OpenConnections is the number of client connections open now (idle,
+  // reading a header, or in flight).
+  int64_t OpenConnections() const;
+  // Rejected counts connections turned away with 503 (max_conns, or every
+  // thread busy and the queue full).
+  uint64_t Rejected() const;
   // Stuck is true if Shutdown gave up on handlers that ignored the abort.
   bool Stuck() const;
 
