@@ -1,0 +1,209 @@
+// 02 Threads and parallelism: one CPU-bound job over N threads, on all CPUs vs pinned to one; then the cost of 10,000 starts.
+// The question: a process starts with one thread and may start more. Do more threads
+// make a CPU-bound job faster? Only with more than one CPU: on one CPU the threads
+// take turns (concurrency, 并发); on several they run at the same instant
+// (parallelism, 并行). And what does starting a thread cost next to a goroutine?
+// Watch: `parallel` splits the job over 4 threads on every CPU the process may use:
+// the wall time drops, the CPU time stays. `concurrent` pins the process to one
+// CPU with sched_setaffinity: the 4 threads all run "at once" (their lifetimes
+// overlap) yet the wall time equals one thread's. Both then start 10,000
+// std::threads and 10,000 gox::Go, measured, next to Go's figure for goroutines.
+// Variants: parallel (default), concurrent.
+// Run: build/dev/lessons/02_threads_parallelism --variant=concurrent
+// Note: notes/02_threads_parallelism.md
+#include <sched.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gox/clock.h"
+#include "gox/go.h"
+#include "gox/wait_group.h"
+#include "lesson.h"
+
+namespace {
+
+double MsSince(gox::Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(gox::Clock::now() - t0).count();
+}
+
+double CpuMs() {  // CPU time of the whole process (all threads)
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+// We burn CPU without touching memory: n rounds of a 64-bit mix. Every 2^20 rounds
+// we note which CPU we are on (a bit per CPU in *cpus).
+uint64_t Burn(uint64_t n, uint64_t x, uint64_t* cpus) {
+  for (uint64_t i = 0; i < n; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    x ^= x >> 29;
+    if ((i & 0xFFFFF) == 0) *cpus |= 1ULL << (sched_getcpu() & 63);
+  }
+  return x;
+}
+
+struct Lane {  // one thread's share, written by that thread, read after join
+  double start_ms = 0, end_ms = 0;
+  uint64_t cpus = 0, sink = 0;
+};
+
+struct Timing {
+  double wall_ms = 1e300, cpu_ms = 0;
+  std::vector<Lane> lanes;
+};
+
+// We split `work` rounds over `threads` std::threads, `rounds` times; the fastest
+// round counts (the least disturbed by other processes).
+Timing Run(int threads, uint64_t work, int rounds) {
+  Timing best;
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<Lane> lanes(threads);
+    std::vector<std::thread> ts;
+    const double cpu0 = CpuMs();
+    const auto t0 = gox::Clock::now();
+    for (int i = 0; i < threads; ++i)
+      ts.emplace_back([&lanes, i, t0, share = work / threads] {
+        lanes[i].start_ms = MsSince(t0);
+        lanes[i].sink = Burn(share, i + 1, &lanes[i].cpus);
+        lanes[i].end_ms = MsSince(t0);
+      });
+    for (auto& t : ts) t.join();
+    const double wall = MsSince(t0);
+    if (wall < best.wall_ms) best = Timing{wall, CpuMs() - cpu0, lanes};
+  }
+  return best;
+}
+
+std::string CpuList(uint64_t mask) {
+  std::string s;
+  for (int c = 0; c < 64; ++c)
+    if (mask & (1ULL << c)) s += (s.empty() ? "" : ",") + std::to_string(c);
+  return "{" + s + "}";
+}
+
+// We pin the whole process (this thread, and every thread it starts later) to the
+// first CPU it may use. Returns that CPU, or -1.
+int PinToOneCpu() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+  int cpu = 0;
+  while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set)) ++cpu;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+}
+
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+}
+
+// We time starting n std::threads (then joining them) and n gox::Go (then Wait).
+void StartCost(int n, double* thread_ms, double* go_ms) {
+  std::atomic<int> ran{0};
+  auto t0 = gox::Clock::now();
+  std::vector<std::thread> ts;
+  ts.reserve(n);
+  for (int i = 0; i < n; ++i) ts.emplace_back([&ran] { ran.fetch_add(1); });
+  for (auto& t : ts) t.join();
+  *thread_ms = MsSince(t0);
+  gox::WaitGroup wg;
+  t0 = gox::Clock::now();
+  for (int i = 0; i < n; ++i) {
+    wg.Add(1);
+    gox::Go([&] { ran.fetch_add(1), wg.Done(); });
+  }
+  wg.Wait();
+  *go_ms = MsSince(t0);
+}
+
+// Go's figure for the same start cost, quoted (not measured by this run): Go 1.19.8,
+// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md, median of 7
+// rounds on the workbook's reference machine (2 vCPUs, idle).
+constexpr double kGoMedianMs = 4.4;
+
+void Show(const char* what, const Timing& t) {
+  lesson::Say("%s: wall %6.1fms, CPU time %6.1fms (fastest of 3 rounds)", what, t.wall_ms,
+              t.cpu_ms);
+  for (std::size_t i = 0; t.lanes.size() > 1 && i < t.lanes.size(); ++i)
+    lesson::Say("  thread %zu: running from %5.1fms to %5.1fms on CPUs %s", i + 1,
+                t.lanes[i].start_ms, t.lanes[i].end_ms, CpuList(t.lanes[i].cpus).c_str());
+}
+
+// We judge the split run against the one-thread run. `parallel` must go faster
+// where there are >= 2 CPUs; `concurrent` (one CPU) must not.
+int Judge(bool pinned, int cpus, int threads, const Timing& one, const Timing& many,
+          const std::string& starts) {
+  const double speedup = one.wall_ms / many.wall_ms;
+  const double busy = many.cpu_ms / many.wall_ms;  // CPUs this process got, on average
+  char times[160];
+  std::snprintf(times, sizeof times, "(wall %.0fms vs %.0fms for 1 thread; CPU time %.0fms vs %.0fms)",
+                many.wall_ms, one.wall_ms, many.cpu_ms, one.cpu_ms);
+  if (pinned) {
+    uint64_t used = 0;
+    for (const Lane& l : many.lanes) used |= l.cpus;
+    lesson::Result("concurrent: %d threads pinned to CPU %s: speed-up %.2fx %s; %s", threads,
+                   CpuList(used).c_str(), speedup, times, starts.c_str());
+    return speedup > 0.8 && speedup < 1.25 && (used & (used - 1)) == 0 ? 0 : 1;
+  }
+  if (cpus < 2) {
+    lesson::Result("parallel: only 1 usable CPU: no speed-up is possible here (%.2fx), so this "
+                   "machine cannot show parallelism; %s", speedup, starts.c_str());
+    return 0;
+  }
+  if (speedup < 1.3) {
+    lesson::Result("parallel: %d threads on %d CPUs: speed-up %.2fx: NOT shown: the process got "
+                   "%.2f CPUs on average (a busy machine?) %s", threads, cpus, speedup, busy, times);
+    return 1;
+  }
+  lesson::Result("parallel: %d threads on %d CPUs: speed-up %.2fx %s; %s", threads, cpus, speedup,
+                 times, starts.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto args = lesson::Parse(
+      argc, argv,
+      {"02_threads_parallelism",
+       "A CPU-bound job split over N threads: parallel (every usable CPU) vs concurrent "
+       "(the process pinned to one CPU): wall time, CPU time, speed-up, measured. Then "
+       "the cost of starting 10,000 std::threads vs 10,000 gox::Go.",
+       {"parallel", "concurrent"},
+       {{"threads", "4", "threads sharing the job"},
+        {"work", "100000000", "rounds of work in the job"},
+        {"spawn", "10000", "threads and goroutines started in the start-cost part"}}});
+  const bool pinned = args.Variant() == "concurrent";
+  const int threads = static_cast<int>(args.Int("threads")), spawn = static_cast<int>(args.Int("spawn"));
+  if (threads < 1 || threads > 64 || spawn < 1 || spawn > 100000 || args.Int("work") < 1)
+    return std::fprintf(stderr, "02_threads_parallelism: --threads 1..64, --spawn 1..100000, --work >= 1\n"), 2;
+  const int cpu = pinned ? PinToOneCpu() : -1;
+  lesson::Say("variant %s: %d usable CPUs%s", args.Variant().c_str(), UsableCpus(),
+              pinned ? (", the process pinned to CPU " + std::to_string(cpu)).c_str() : "");
+  const Timing one = Run(1, args.Int("work"), 3);
+  Show("1 thread ", one);
+  const Timing many = Run(threads, args.Int("work"), 3);
+  Show((std::to_string(threads) + " threads").c_str(), many);
+
+  double thread_ms = 0, go_ms = 0;
+  StartCost(spawn, &thread_ms, &go_ms);
+  lesson::Say("start %d std::threads and join them: %.1fms", spawn, thread_ms);
+  lesson::Say("start %d gox::Go and Wait:           %.1fms", spawn, go_ms);
+  lesson::Say("Go 1.19, 10000 goroutines (quoted from the note, not this run): %.1fms", kGoMedianMs);
+  char starts[160];
+  std::snprintf(starts, sizeof starts, "starting %d: std::thread %.0fms, gox::Go %.0fms (Go 1.19: %.1fms for 10000, quoted)",
+                spawn, thread_ms, go_ms, kGoMedianMs);
+  return Judge(pinned, UsableCpus(), threads, one, many, starts);
+}
