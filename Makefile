@@ -54,7 +54,7 @@ list:
 	@for f in lessons/[0-9][0-9]_*.cpp; do \
 	  n=$$(basename $$f .cpp); \
 	  d=$$(head -n 1 $$f | sed -e 's|^// *||'); \
-	  v=$$(grep -E "add_lesson\($$n " lessons/CMakeLists.txt | sed -e 's/.*VARIANTS *//' -e 's/ *RACY.*//' -e 's/ *ARGS.*//' -e 's/)//'); \
+	  v=$$(grep -E "add_lesson\($$n " lessons/CMakeLists.txt | sed -e 's/.*VARIANTS *//' -e 's/ *OPTIMIZED//' -e 's/ *RACY.*//' -e 's/ *ARGS.*//' -e 's/)//'); \
 	  printf '%-32s %s\n%-32s variants: %s\n' "$$n" "$$d" "" "$$v"; \
 	done
 

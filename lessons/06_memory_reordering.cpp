@@ -6,23 +6,18 @@
 // Variants: fenced (default), relaxed. Neither is a data race: every access is atomic.
 // Run: build/dev/lessons/06_memory_reordering --variant=relaxed
 // Note: notes/06_memory_reordering.md
-#include <pthread.h>
-#include <sched.h>
-
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "gox/clock.h"
 #include "lesson.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using gox::Clock;
 
 // We keep each shared variable on its own cache line so the only interaction
 // between the threads is the one the litmus test is about.
@@ -32,19 +27,40 @@ struct alignas(64) Line {
 
 struct Shared {
   Line x, y;
-  // arrived counts barrier arrivals: round i is open once it reaches 2*i.
-  alignas(64) std::atomic<uint64_t> arrived{0};
-  // stop_at is the round both threads leave at: thread A writes it (once) before
-  // it arrives at that round's barrier, both compare it with the round number
-  // after the barrier. (A plain "stop" flag would be wrong: A can race through a
-  // round and set it before B has checked the previous round.)
-  alignas(64) std::atomic<uint64_t> stop_at{UINT64_MAX};
   bool fenced = false;
   // r1[i], r2[i]: 1 if thread A (B) saw the other store in round i. Each thread writes its own
   // array; main reads both after join().
   std::vector<uint8_t> r1, r2;
   uint64_t rounds = 0;  // written by A before join
+  // The round protocol (see Barrier below).
+  alignas(64) std::atomic<uint64_t> arrived{0};
+  alignas(64) std::atomic<uint64_t> stop_at{UINT64_MAX};
 };
+
+void Barrier(Shared& s, uint64_t round);
+bool Stop(Shared& s, bool is_a, uint64_t i, uint64_t max_rounds, Clock::time_point deadline);
+void Jitter(uint32_t& seed);
+void SeqCstFence();
+
+// Side is one thread of the litmus test: store to `mine`, (fence), load `other`.
+// Round i stores the value i+1, so no reset is needed between rounds: a load that
+// returns i+1 saw the other thread's store of this round, one that returns i did not
+// (the litmus test's "0").
+void Side(Shared& s, bool is_a, uint64_t max_rounds, Clock::time_point deadline) {
+  std::atomic<uint64_t>& mine = is_a ? s.x.v : s.y.v;
+  std::atomic<uint64_t>& other = is_a ? s.y.v : s.x.v;
+  std::vector<uint8_t>& saw = is_a ? s.r1 : s.r2;
+  uint32_t seed = is_a ? 0x9e3779b9u : 0x7f4a7c15u;
+  for (uint64_t i = 0; !Stop(s, is_a, i, max_rounds, deadline); ++i) {
+    Jitter(seed);
+    // We are the litmus test: a store, then a load of the other variable.
+    mine.store(i + 1, std::memory_order_relaxed);
+    if (s.fenced) SeqCstFence();
+    saw[i] = other.load(std::memory_order_relaxed) == i + 1 ? 1 : 0;
+  }
+}
+
+// ---- The round protocol: both threads start each round together ----
 
 // We pause inside spin loops, and give the CPU away now and then so a
 // descheduled partner (2 cores, shared machine) can run.
@@ -55,16 +71,31 @@ inline void Relax(uint64_t spins) {
   if ((spins & 0xfff) == 0xfff) std::this_thread::yield();
 }
 
-// Barrier waits until both threads have arrived at round `round` (1-based).
+// Barrier waits until both threads have arrived at round `round` (1-based):
+// `arrived` counts arrivals, round i is open once it reaches 2*i. Neither thread
+// can be a round ahead.
 void Barrier(Shared& s, uint64_t round) {
   s.arrived.fetch_add(1, std::memory_order_acq_rel);
   uint64_t spins = 0;
   while (s.arrived.load(std::memory_order_acquire) < 2 * round) Relax(++spins);
 }
 
+// Stop passes round i's barrier and says whether both threads leave now. Thread A
+// writes stop_at (once) before it arrives at that round's barrier; both compare it
+// with i after the barrier. (A plain "stop" flag would be wrong: A can race through
+// a round and set it before B has checked the previous round.)
+bool Stop(Shared& s, bool is_a, uint64_t i, uint64_t max_rounds, Clock::time_point deadline) {
+  if (is_a && (i >= max_rounds || ((i & 1023) == 0 && Clock::now() > deadline)))
+    s.stop_at.store(i, std::memory_order_relaxed);
+  Barrier(s, i + 1);
+  if (s.stop_at.load(std::memory_order_relaxed) != i) return false;
+  if (is_a) s.rounds = i;
+  return true;
+}
+
 // We jitter the start a little (0..7 pause loops) so the two threads' stores and
 // loads line up in time in some rounds; without it one side is always first.
-inline void Jitter(uint32_t& seed) {
+void Jitter(uint32_t& seed) {
   seed ^= seed << 13;
   seed ^= seed >> 17;
   seed ^= seed << 5;
@@ -75,46 +106,14 @@ inline void Jitter(uint32_t& seed) {
 // reordered with a load after it (GCC emits `lock or` / mfence on x86). TSan does
 // not model fences and warns at compile time; that is harmless here, where every
 // shared access is atomic, so there is no data race for it to miss.
-inline void SeqCstFence() {
+void SeqCstFence() {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wtsan"
   std::atomic_thread_fence(std::memory_order_seq_cst);
 #pragma GCC diagnostic pop
 }
 
-// Side runs one thread of the litmus test: store to `mine`, (fence), load `other`.
-// Round i stores the value i+1, so no reset is needed between rounds: a load that
-// returns i+1 saw the other thread's store of this round, one that returns i did not
-// (the litmus test's "0"). Neither thread can be a round ahead: the barrier holds it.
-void Side(Shared& s, bool is_a, uint64_t max_rounds, Clock::time_point deadline) {
-  std::atomic<uint64_t>& mine = is_a ? s.x.v : s.y.v;
-  std::atomic<uint64_t>& other = is_a ? s.y.v : s.x.v;
-  std::vector<uint8_t>& saw = is_a ? s.r1 : s.r2;
-  uint32_t seed = is_a ? 0x9e3779b9u : 0x7f4a7c15u;
-  for (uint64_t i = 0;; ++i) {
-    if (is_a && (i >= max_rounds || ((i & 1023) == 0 && Clock::now() > deadline)))
-      s.stop_at.store(i, std::memory_order_relaxed);
-    Barrier(s, i + 1);
-    if (s.stop_at.load(std::memory_order_relaxed) == i) {
-      if (is_a) s.rounds = i;
-      return;
-    }
-    Jitter(seed);
-    // We are the litmus test: a store, then a load of the other variable.
-    mine.store(i + 1, std::memory_order_relaxed);
-    if (s.fenced) SeqCstFence();
-    saw[i] = other.load(std::memory_order_relaxed) == i + 1 ? 1 : 0;
-  }
-}
-
-// Pin puts the calling thread on one CPU (best effort): the effect needs two
-// cores running at once, a single core forwards its own stores to its loads.
-bool Pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
-}
+// ---- The verdict ----
 
 // Verdict prints the outcome table and the result line; returns the exit status.
 int Verdict(const Shared& s, const std::string& pin, bool pinned) {
@@ -130,38 +129,34 @@ int Verdict(const Shared& s, const std::string& pin, bool pinned) {
               u(n[0][0]));
   const uint64_t both0 = n[0][0];
   if (s.fenced) {
-    lesson::Result("fenced: r1 == r2 == 0 in %llu of %llu rounds (the fence forbids it)", u(both0),
-                   u(rounds));
-    return both0 == 0 ? 0 : 1;
+    return lesson::Conclude(both0 == 0,
+                            "fenced: r1 == r2 == 0 in %llu of %llu rounds (the fence forbids it)",
+                            u(both0), u(rounds));
   }
   if (both0 > 0) {
-    lesson::Result(
-        "relaxed: r1 == r2 == 0 in %llu of %llu rounds (%.0f per million): "
-        "store-load reordering",
-        u(both0), u(rounds), 1e6 * static_cast<double>(both0) / rounds);
-    return 0;
+    return lesson::Conclude(true,
+                            "relaxed: r1 == r2 == 0 in %llu of %llu rounds (%.0f per million): "
+                            "store-load reordering",
+                            u(both0), u(rounds), 1e6 * static_cast<double>(both0) / rounds);
   }
   if (pin == "same") {
-    lesson::Result(
-        "relaxed: r1 == r2 == 0 not seen in %llu rounds on one CPU (a core "
-        "forwards its own buffered stores; a context switch drains them)",
-        u(rounds));
-    return 0;
+    return lesson::Conclude(true,
+                            "relaxed: r1 == r2 == 0 not seen in %llu rounds on one CPU (a core "
+                            "forwards its own buffered stores; a context switch drains them)",
+                            u(rounds));
   }
 #if defined(__SANITIZE_THREAD__)
   // Under TSan every atomic access is a call into its runtime: the store has long
   // left the store buffer when the load runs. Not seeing it is expected here.
-  lesson::Result(
-      "relaxed: r1 == r2 == 0 not seen in %llu rounds under TSan (each atomic "
-      "access is a runtime call; run the dev build to see it)",
-      u(rounds));
-  return 0;
+  return lesson::Conclude(true,
+                          "relaxed: r1 == r2 == 0 not seen in %llu rounds under TSan (each atomic "
+                          "access is a runtime call; run the dev build to see it)",
+                          u(rounds));
 #else
-  lesson::Result(
-      "relaxed: r1 == r2 == 0 not seen in %llu rounds (allowed, not guaranteed: "
-      "try --time=3s on an idle machine)",
-      u(rounds));
-  return 1;
+  return lesson::Conclude(false,
+                          "relaxed: r1 == r2 == 0 not seen in %llu rounds (allowed, not "
+                          "guaranteed: try --time=3s on an idle machine)",
+                          u(rounds));
 #endif
 }
 
@@ -181,31 +176,24 @@ int main(int argc, char** argv) {
         {"pin", "split", "split: threads on CPU 0 and 1; same: both on CPU 0; none"}}});
   Shared s;
   s.fenced = args.Variant() == "fenced";
-  const int64_t max_rounds = args.Int("rounds");
-  const std::string pin = args.Str("pin");
-  if (max_rounds <= 0 || max_rounds > 100000000 ||
-      (pin != "split" && pin != "same" && pin != "none")) {
-    std::fprintf(stderr,
-                 "06_memory_reordering: need --rounds in 1..100000000, --pin "
-                 "split|same|none\n");
-    return 2;
-  }
-  s.r1.assign(static_cast<std::size_t>(max_rounds), 0);
-  s.r2.assign(static_cast<std::size_t>(max_rounds), 0);
+  const auto max_rounds = static_cast<uint64_t>(args.IntIn("rounds", 1, 100000000));
+  const std::string pin = args.OneOf("pin", {"split", "same", "none"});
+  s.r1.assign(max_rounds, 0);
+  s.r2.assign(max_rounds, 0);
   const auto deadline = Clock::now() + args.Dur("time");
   lesson::Say("variant %s: x=1; %sr1=y  ||  y=1; %sr2=x   (%u CPUs)", args.Variant().c_str(),
               s.fenced ? "fence; " : "", s.fenced ? "fence; " : "",
               std::thread::hardware_concurrency());
 
-  // We run the two sides on two threads (A is this one), pinned as --pin says.
-  const int cpu_b = pin == "split" ? 1 : 0;
+  // We run the two sides on two threads (A is this one), pinned as --pin says: the
+  // effect needs two cores running at once.
   bool pinned_b = true;
   std::thread b([&] {
-    if (pin != "none") pinned_b = Pin(cpu_b);  // read by main only after join()
-    Side(s, false, static_cast<uint64_t>(max_rounds), deadline);
+    if (pin != "none") pinned_b = lesson::Pin(pin == "split" ? 1 : 0);  // read after join()
+    Side(s, false, max_rounds, deadline);
   });
-  const bool pinned_a = pin == "none" || Pin(0);
-  Side(s, true, static_cast<uint64_t>(max_rounds), deadline);
+  const bool pinned_a = pin == "none" || lesson::Pin(0);
+  Side(s, true, max_rounds, deadline);
   b.join();
   return Verdict(s, pin, pinned_a && pinned_b);
 }

@@ -12,11 +12,12 @@
 #include <cstdio>
 #include <thread>
 
+#include "gox/clock.h"
 #include "lesson.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using gox::Clock;
 
 // Wide is 32 bytes: four machine words. A writer always stores four equal words,
 // so a read with unequal words is torn (its words come from different writes).
@@ -118,11 +119,7 @@ int main(int argc, char** argv) {
        {{"time", "1s", "how long the reader reads"},
         {"max-torn", "1000000", "stop early after this many torn reads"}}});
   bool torn = args.Variant() == "torn";
-  int64_t max_torn = args.Int("max-torn");
-  if (max_torn <= 0) {
-    std::fprintf(stderr, "07_torn_writes: --max-torn must be positive\n");
-    return 2;
-  }
+  const int64_t max_torn = args.IntIn("max-torn", 1, INT64_MAX);
   Shared s;
   lesson::Say("variant %s: value is %zu bytes = %zu machine words; %s", args.Variant().c_str(),
               sizeof(Wide), sizeof(Wide) / sizeof(void*),

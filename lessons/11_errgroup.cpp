@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gox/clock.h"
 #include "gox/context.h"
 #include "gox/err_group.h"
 #include "gox/error.h"
@@ -26,7 +27,7 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using gox::Clock;
 using std::chrono::milliseconds;
 
 double MsSince(Clock::time_point t0) {

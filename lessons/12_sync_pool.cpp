@@ -154,10 +154,22 @@ Run WithPool(int threads) {
   });
 }
 
-void Row(const char* name, const Run& r) {
-  std::printf("  %-8s %10" PRIu64 " %12" PRIu64 " %12.4f %12.1f %14.1f\n", name, r.requests,
-              r.allocs, static_cast<double>(r.allocs) / static_cast<double>(r.requests),
-              static_cast<double>(r.bytes) / (1 << 20), r.ns_per_request);
+// We print both ways side by side.
+void PrintTable(const Run& alloc, const Run& pool) {
+  const lesson::Table table({{"way", -8},
+                             {"requests", 10},
+                             {"allocations", 12},
+                             {"allocs/req", 12},
+                             {"MiB", 12},
+                             {"CPU ns/req", 14}});
+  table.Header();
+  for (const auto& [name, r] : {std::pair{"alloc", &alloc}, std::pair{"pool", &pool}}) {
+    table.Row(
+        {name, lesson::Format("%" PRIu64, r->requests), lesson::Format("%" PRIu64, r->allocs),
+         lesson::Format("%.4f", static_cast<double>(r->allocs) / static_cast<double>(r->requests)),
+         lesson::Format("%.1f", static_cast<double>(r->bytes) / (1 << 20)),
+         lesson::Format("%.1f", r->ns_per_request)});
+  }
 }
 
 }  // namespace
@@ -176,11 +188,7 @@ int main(int argc, char** argv) {
   WithPool(threads);
   Run alloc = WithAlloc(threads);
   Run pool = WithPool(threads);
-  std::printf("  %-8s %10s %12s %12s %12s %14s\n", "way", "requests", "allocations", "allocs/req",
-              "MiB", "CPU ns/req");
-  Row("alloc", alloc);
-  Row("pool", pool);
-  std::fflush(stdout);
+  PrintTable(alloc, pool);
   if (alloc.checksum != pool.checksum) {
     lesson::Result("the two ways produced different responses: a pooled buffer leaked state");
     return 1;

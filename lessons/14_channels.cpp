@@ -14,6 +14,7 @@
 #include <string>
 
 #include "gox/chan.h"
+#include "gox/clock.h"
 #include "gox/error.h"
 #include "gox/go.h"
 #include "gox/select.h"
@@ -23,7 +24,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using gox::Clock;
 
 // Ms is the time from t0 to now in milliseconds.
 double Ms(Clock::time_point t0) {

@@ -70,7 +70,8 @@ record() {  # record OK|FAIL "text"
   fi
 }
 
-# We read every `add_lesson(NAME VARIANTS ... RACY ... [ARGS ...])` line that has RACY.
+# We read every `add_lesson(NAME VARIANTS ... RACY ... [ARGS ...] [OPTIMIZED])` line
+# that has RACY.
 mapfile -t lines < <(grep -E '^[[:space:]]*add_lesson\(.*[[:space:]]RACY[[:space:]]' "$registry")
 if [[ ${#lines[@]} -eq 0 ]]; then
   echo "race.sh: no lesson with RACY variants in $registry" >&2
@@ -86,6 +87,7 @@ for line in "${lines[@]}"; do
   for t in "${tok[@]:1}"; do
     case $t in
       VARIANTS | RACY | ARGS) section=$t ;;
+      OPTIMIZED) section= ;;
       *) case $section in
            VARIANTS) variants+=("$t") ;;
            RACY) racy+=("$t") ;;

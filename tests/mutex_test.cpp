@@ -14,6 +14,7 @@
 
 #include "gox/error.h"
 #include "gox/wait_group.h"
+#include "teaching_locks.h"  // lesson 10's TicketLock and SpinLock (lessons/support)
 #include "test_util.h"
 
 namespace {
@@ -293,7 +294,7 @@ TEST(RWMutexTest, GlibcDefaultRwlockLetsReadersPassAWaitingWriter) {
 }
 
 TEST(TicketLockTest, MutualExclusionAndTryLock) {
-  gox::TicketLock mu;
+  lesson::TicketLock mu;
   // Strict FIFO hand-off to a sleeping thread costs a wake-up per acquisition
   // once 4 threads share 2 cores: fewer rounds.
   ExpectMutualExclusion(mu, Scaled(2000));
@@ -303,7 +304,7 @@ TEST(TicketLockTest, MutualExclusionAndTryLock) {
 }
 
 TEST(SpinLockTest, MutualExclusionAndTryLock) {
-  gox::SpinLock mu;
+  lesson::SpinLock mu;
   ExpectMutualExclusion(mu);
   EXPECT_TRUE(mu.TryLock());
   EXPECT_FALSE(mu.TryLock());

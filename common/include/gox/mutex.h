@@ -1,5 +1,4 @@
-// mutex.h: gox::Mutex and gox::RWMutex (Go's sync.Mutex, sync.RWMutex), and two
-// teaching locks for lesson 10: gox::TicketLock (FIFO hand-off) and gox::SpinLock.
+// mutex.h: gox::Mutex and gox::RWMutex (Go's sync.Mutex, sync.RWMutex).
 //   Mutex     Lock/Unlock/TryLock. Normal mode: a newcomer may barge past parked
 //             waiters and spins briefly first (throughput). A waiter that waited
 //             more than 1 ms switches the mutex to starvation mode (锁饥饿 cure):
@@ -113,44 +112,6 @@ class RWMutex {
   detail::Sema reader_sem_;               // readers wait here for the writer to finish
   std::atomic<int32_t> reader_count_{0};  // readers in; minus kMaxReaders once a writer came
   std::atomic<int32_t> reader_wait_{0};   // readers the waiting writer still waits for
-};
-
-// TicketLock is a FIFO lock: Lock takes a ticket, Unlock serves the next ticket,
-// so ownership passes strictly in arrival order (hand-off; fair, slower).
-// Waiters spin a few microseconds, then sleep on a futex. Unlock of an unlocked
-// TicketLock is undefined (a teaching lock: no owner check).
-class TicketLock {
- public:
-  void Lock();
-  void Unlock();
-  bool TryLock();
-  void lock() { Lock(); }
-  void unlock() { Unlock(); }
-  bool try_lock() { return TryLock(); }
-
- private:
-  std::atomic<uint32_t> next_{0};     // next ticket to hand out
-  std::atomic<uint32_t> serving_{0};  // ticket that owns the lock; written by the owner
-  std::atomic<uint32_t> sleepers_{0};
-};
-
-// SpinLock is a test-and-test-and-set lock: waiters burn CPU until it is free
-// (after ~1000 failed probes a waiter calls sched_yield, so a preempted owner can
-// run on a 2-core machine). Unfair: whoever sees the free flag first wins.
-class SpinLock {
- public:
-  void Lock();
-  void Unlock() { locked_.store(false, std::memory_order_release); }
-  bool TryLock() {
-    return !locked_.load(std::memory_order_relaxed) &&
-           !locked_.exchange(true, std::memory_order_acquire);
-  }
-  void lock() { Lock(); }
-  void unlock() { Unlock(); }
-  bool try_lock() { return TryLock(); }
-
- private:
-  std::atomic<bool> locked_{false};
 };
 
 }  // namespace gox
