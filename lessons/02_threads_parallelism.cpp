@@ -1,6 +1,6 @@
-// 02 Threads and parallelism: one CPU-bound job over N threads, on all CPUs vs pinned to one; then the cost of 10,000 starts.
-// The question: a process starts with one thread and may start more. Do more threads
-// make a CPU-bound job faster? Only with more than one CPU: on one CPU the threads
+// 02 Threads and parallelism: one CPU-bound job over N threads, on all CPUs vs pinned to one; then
+// the cost of 10,000 starts. The question: a process starts with one thread and may start more. Do
+// more threads make a CPU-bound job faster? Only with more than one CPU: on one CPU the threads
 // take turns (concurrency, 并发); on several they run at the same instant
 // (parallelism, 并行). And what does starting a thread cost next to a goroutine?
 // Watch: `parallel` splits the job over 4 threads on every CPU the process may use:
@@ -90,17 +90,15 @@ std::string CpuList(uint64_t mask) {
   return "{" + s + "}";
 }
 
-// We pin the whole process (this thread, and every thread it starts later) to the
-// first CPU it may use. Returns that CPU, or -1.
+// We pin the calling thread, and so every thread it starts later, to the first CPU
+// the process may use. Returns that CPU, or -1.
 int PinToOneCpu() {
   cpu_set_t set;
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
   int cpu = 0;
   while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set)) ++cpu;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0 ? cpu : -1;
+  return lesson::Pin(cpu) ? cpu : -1;
 }
 
 int UsableCpus() {
@@ -147,29 +145,28 @@ int Judge(bool pinned, int cpus, int threads, const Timing& one, const Timing& m
           const std::string& starts) {
   const double speedup = one.wall_ms / many.wall_ms;
   const double busy = many.cpu_ms / many.wall_ms;  // CPUs this process got, on average
-  char times[160];
-  std::snprintf(times, sizeof times, "(wall %.0fms vs %.0fms for 1 thread; CPU time %.0fms vs %.0fms)",
-                many.wall_ms, one.wall_ms, many.cpu_ms, one.cpu_ms);
+  const std::string times =
+      lesson::Format("(wall %.0fms vs %.0fms for 1 thread; CPU time %.0fms vs %.0fms)",
+                     many.wall_ms, one.wall_ms, many.cpu_ms, one.cpu_ms);
   if (pinned) {
     uint64_t used = 0;
     for (const Lane& l : many.lanes) used |= l.cpus;
-    lesson::Result("concurrent: %d threads pinned to CPU %s: speed-up %.2fx %s; %s", threads,
-                   CpuList(used).c_str(), speedup, times, starts.c_str());
-    return speedup > 0.8 && speedup < 1.25 && (used & (used - 1)) == 0 ? 0 : 1;
+    return lesson::Conclude(speedup > 0.8 && speedup < 1.25 && (used & (used - 1)) == 0,
+                            "concurrent: %d threads pinned to CPU %s: speed-up %.2fx %s; %s",
+                            threads, CpuList(used).c_str(), speedup, times.c_str(), starts.c_str());
   }
-  if (cpus < 2) {
-    lesson::Result("parallel: only 1 usable CPU: no speed-up is possible here (%.2fx), so this "
-                   "machine cannot show parallelism; %s", speedup, starts.c_str());
-    return 0;
-  }
-  if (speedup < 1.3) {
-    lesson::Result("parallel: %d threads on %d CPUs: speed-up %.2fx: NOT shown: the process got "
-                   "%.2f CPUs on average (a busy machine?) %s", threads, cpus, speedup, busy, times);
-    return 1;
-  }
-  lesson::Result("parallel: %d threads on %d CPUs: speed-up %.2fx %s; %s", threads, cpus, speedup,
-                 times, starts.c_str());
-  return 0;
+  if (cpus < 2)
+    return lesson::Conclude(true,
+                            "parallel: only 1 usable CPU: no speed-up is possible here (%.2fx), "
+                            "so this machine cannot show parallelism; %s",
+                            speedup, starts.c_str());
+  if (speedup < 1.3)
+    return lesson::Conclude(false,
+                            "parallel: %d threads on %d CPUs: speed-up %.2fx: NOT shown: the "
+                            "process got %.2f CPUs on average (a busy machine?) %s",
+                            threads, cpus, speedup, busy, times.c_str());
+  return lesson::Conclude(true, "parallel: %d threads on %d CPUs: speed-up %.2fx %s; %s", threads,
+                          cpus, speedup, times.c_str(), starts.c_str());
 }
 
 }  // namespace
@@ -182,28 +179,30 @@ int main(int argc, char** argv) {
        "(the process pinned to one CPU): wall time, CPU time, speed-up, measured. Then "
        "the cost of starting 10,000 std::threads vs 10,000 gox::Go.",
        {"parallel", "concurrent"},
-       {{"threads", "4", "threads sharing the job"},
-        {"work", "100000000", "rounds of work in the job"},
-        {"spawn", "10000", "threads and goroutines started in the start-cost part"}}});
+       {{"threads", "4", "threads sharing the job (1..64)"},
+        {"work", "100000000", "rounds of work in the job (1000..10000000000)"},
+        {"spawn", "10000", "threads and goroutines started in the start-cost part (1..20000)"}}});
   const bool pinned = args.Variant() == "concurrent";
-  const int threads = static_cast<int>(args.Int("threads")), spawn = static_cast<int>(args.Int("spawn"));
-  if (threads < 1 || threads > 64 || spawn < 1 || spawn > 100000 || args.Int("work") < 1)
-    return std::fprintf(stderr, "02_threads_parallelism: --threads 1..64, --spawn 1..100000, --work >= 1\n"), 2;
+  const int threads = static_cast<int>(args.IntIn("threads", 1, 64));
+  const uint64_t work = static_cast<uint64_t>(args.IntIn("work", 1000, 10000000000));
+  const int spawn = static_cast<int>(args.IntIn("spawn", 1, 20000));
   const int cpu = pinned ? PinToOneCpu() : -1;
-  lesson::Say("variant %s: %d usable CPUs%s", args.Variant().c_str(), UsableCpus(),
-              pinned ? (", the process pinned to CPU " + std::to_string(cpu)).c_str() : "");
-  const Timing one = Run(1, args.Int("work"), 3);
+  lesson::Say(
+      "variant %s: %d usable CPUs%s", args.Variant().c_str(), UsableCpus(),
+      pinned ? lesson::Format(", this thread and its threads pinned to CPU %d", cpu).c_str() : "");
+  const Timing one = Run(1, work, 3);
   Show("1 thread ", one);
-  const Timing many = Run(threads, args.Int("work"), 3);
-  Show((std::to_string(threads) + " threads").c_str(), many);
+  const Timing many = Run(threads, work, 3);
+  Show(lesson::Format("%d threads", threads).c_str(), many);
 
   double thread_ms = 0, go_ms = 0;
   StartCost(spawn, &thread_ms, &go_ms);
-  lesson::Say("start %d std::threads and join them: %.1fms", spawn, thread_ms);
-  lesson::Say("start %d gox::Go and Wait:           %.1fms", spawn, go_ms);
-  lesson::Say("Go 1.19, 10000 goroutines (quoted from the note, not this run): %.1fms", kGoMedianMs);
-  char starts[160];
-  std::snprintf(starts, sizeof starts, "starting %d: std::thread %.0fms, gox::Go %.0fms (Go 1.19: %.1fms for 10000, quoted)",
-                spawn, thread_ms, go_ms, kGoMedianMs);
+  lesson::Say("start %d std::threads and join them: %6.1fms", spawn, thread_ms);
+  lesson::Say("start %d gox::Go and wg.Wait():       %6.1fms", spawn, go_ms);
+  lesson::Say("Go 1.19, 10000 goroutines + wg.Wait() (quoted from the note, not run here): %.1fms",
+              kGoMedianMs);
+  const std::string starts = lesson::Format(
+      "starting %d: std::thread %.0fms, gox::Go %.0fms (Go 1.19: %.1fms for 10000, quoted)", spawn,
+      thread_ms, go_ms, kGoMedianMs);
   return Judge(pinned, UsableCpus(), threads, one, many, starts);
 }

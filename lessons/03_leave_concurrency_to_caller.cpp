@@ -1,14 +1,12 @@
-// 03 Leave concurrency to the caller: a function that starts its own goroutine leaks it; the caller should decide.
-// The question: StartIndexer returns at once and indexes in the background. Who
-// can tell when it stops, and who can stop it? The course's three questions: when
-// will it terminate, what could prevent it from terminating, who decides?
-// Watch: `leak` returns in microseconds, then NumGoroutine() stays at 1 and no
-// handle exists to stop it. `caller` does the same work synchronously; the caller
-// runs it with gox::Go and waits, cancels a second run through its ctx, and 0
-// goroutines are left.
-// Variants: caller (default), leak.
-// Run: build/dev/lessons/03_leave_concurrency_to_caller --variant=leak
-// Note: notes/03_leave_concurrency_to_caller.md
+// 03 Leave concurrency to the caller: a function that starts its own goroutine leaks it; the caller
+// should decide. The question: StartIndexer returns at once and indexes in the background. Who can
+// tell when it stops, and who can stop it? The course's three questions: when will it terminate,
+// what could prevent it from terminating, who decides? Watch: `leak` returns in microseconds, then
+// NumGoroutine() stays at 1 and no handle exists to stop it. `caller` does the same work
+// synchronously; the caller runs it with gox::Go and waits, cancels a second run through its ctx,
+// and 0 goroutines are left. Variants: caller (default), leak. Run:
+// build/dev/lessons/03_leave_concurrency_to_caller --variant=leak Note:
+// notes/03_leave_concurrency_to_caller.md
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -78,11 +76,14 @@ int RunLeak() {
   lesson::Say("400ms later: indexed %d of %zu; NumGoroutine() = %d", index->docs.load(),
               kDocs.size(), n);
   lesson::Say("when will it terminate? never: after the documents it waits for more");
-  lesson::Say("what could prevent it from terminating? its Recv on a channel nobody else can "
-              "reach; and StartIndexer returned void: no handle, channel or ctx to stop it");
+  lesson::Say(
+      "what could prevent it from terminating? its Recv on a channel nobody else can "
+      "reach; and StartIndexer returned void: no handle, channel or ctx to stop it");
   lesson::Say("who decided it runs in the background? StartIndexer did; its caller could not");
-  lesson::Result("leak: StartIndexer returned at once; %d goroutine still running 400ms later and no handle exists to stop it", n);
-  return !stopped && n > 0 ? 0 : 1;
+  return lesson::Conclude(!stopped && n > 0,
+                          "leak: StartIndexer returned at once; %d goroutine still running 400ms "
+                          "later and no handle exists to stop it",
+                          n);
 }
 
 int RunCaller() {
@@ -94,7 +95,8 @@ int RunCaller() {
     err = IndexAll(gox::Background(), index, kDocs);
     wg.Done();
   });
-  lesson::Say("caller: go IndexAll(...) with a WaitGroup; NumGoroutine() = %d", gox::NumGoroutine());
+  lesson::Say("caller: go IndexAll(...) with a WaitGroup; NumGoroutine() = %d",
+              gox::NumGoroutine());
   wg.Wait();
   lesson::Say("caller: Wait returned: indexed %d of %zu, err = %s", index.docs.load(), kDocs.size(),
               err ? err.Message().c_str() : "nil");
@@ -108,15 +110,18 @@ int RunCaller() {
               kDocs.size(), err2.Message().c_str());
   const bool none = gox::WaitGoroutines(milliseconds(400));
   const int n = gox::NumGoroutine();
-  lesson::Say("when will it terminate? when IndexAll returns: after the last document, or "
-              "when its ctx ends");
-  lesson::Say("what could prevent it from terminating? nothing waits outside ctx: the 50ms "
-              "deadline stopped the second run (\"%s\")",
-              err2.Message().c_str());
+  lesson::Say(
+      "when will it terminate? when IndexAll returns: after the last document, or "
+      "when its ctx ends");
+  lesson::Say(
+      "what could prevent it from terminating? nothing waits outside ctx: the 50ms "
+      "deadline stopped the second run (\"%s\")",
+      err2.Message().c_str());
   lesson::Say("who decides? the caller: once on a goroutine with Go + Wait, once inline");
-  lesson::Result("caller: indexed %d of %zu with Go + Wait, a cancelled run stopped at %d; %d goroutines left",
-                 index.docs.load(), kDocs.size(), second.docs.load(), n);
-  return !err && gox::Is(err2, gox::DeadlineExceeded) && none && n == 0 ? 0 : 1;
+  return lesson::Conclude(!err && gox::Is(err2, gox::DeadlineExceeded) && none && n == 0,
+                          "caller: indexed %d of %zu with Go + Wait, a cancelled run stopped at "
+                          "%d; %d goroutines left",
+                          index.docs.load(), kDocs.size(), second.docs.load(), n);
 }
 
 }  // namespace

@@ -32,19 +32,30 @@ namespace {
 using std::chrono::milliseconds;
 
 // We port the course's serve(): a goroutine waits for `stop` and then shuts the
-// server down; ListenAndServe blocks until then. With a nil `stop` (no_stop) no
-// such goroutine exists: nothing will ever shut this server down.
+// server down; ListenAndServe blocks until then. Two changes make it safe in C++:
+// the goroutine also ends when the server failed by itself (`exited`), and serve
+// returns only after Shutdown has (ListenAndServe returns as soon as Shutdown
+// begins, as in Go; the server must outlive the drain). With a nil `stop`
+// (no_stop) there is no such goroutine: nothing will ever shut this server down.
 gox::Error Serve(const char* name, gox::Server& s, gox::Chan<gox::Unit> stop) {
+  gox::Chan<gox::Unit> exited(0), shut(0);
   if (!stop.IsNil()) {
-    gox::Go([name, &s, stop]() mutable {
-      (void)stop.Recv();  // wait for the stop signal: a closed channel
-      lesson::Say("%s: stop is closed -> Shutdown", name);
-      auto [ctx, cancel] = gox::WithTimeout(gox::Background(), std::chrono::seconds(1));
-      (void)s.Shutdown(ctx);
-      cancel();
+    gox::Go([name, &s, stop, exited, shut]() mutable {
+      gox::Select(gox::RecvCase(stop,
+                                [&] {
+                                  lesson::Say("%s: stop is closed -> Shutdown", name);
+                                  auto [ctx, cancel] =
+                                      gox::WithTimeout(gox::Background(), std::chrono::seconds(1));
+                                  (void)s.Shutdown(ctx);
+                                  cancel();
+                                }),
+                  gox::RecvCase(exited, [] {}));
+      shut.Close();
     });
   }
   gox::Error err = s.ListenAndServe();
+  exited.Close();
+  if (!stop.IsNil()) (void)shut.Recv();  // wait for Shutdown to return
   lesson::Say("%s: ListenAndServe returned \"%s\"", name, err.Message().c_str());
   return err;
 }
@@ -65,15 +76,17 @@ int HoldPort(std::string* addr) {
 }
 
 void SayGet(const std::string& who, const lesson::Reply& r) {
-  if (r.status != 0) lesson::Say("client: GET / on %s -> %d", who.c_str(), r.status);
-  else lesson::Say("client: GET / on %s -> %s", who.c_str(), r.error.c_str());
+  if (r.status != 0)
+    lesson::Say("client: GET / on %s -> %d", who.c_str(), r.status);
+  else
+    lesson::Say("client: GET / on %s -> %s", who.c_str(), r.error.c_str());
 }
 
 struct Outcome {
-  double failed_ms = 0;     // when main received the first error
-  double second_ms = -1;    // when main received the second one (-1: never)
-  int received = 0;         // errors received from done
-  lesson::Reply after;      // a GET on the app after the first error
+  double failed_ms = 0;   // when main received the first error
+  double second_ms = -1;  // when main received the second one (-1: never)
+  int received = 0;       // errors received from done
+  lesson::Reply after;    // a GET on the app after the first error
 };
 
 // We run the course's main loop: receive cap(done) errors; after the first one,
@@ -84,11 +97,12 @@ Outcome MainLoop(gox::Chan<gox::Error> done, gox::Chan<gox::Unit> stop, const st
   bool stopped = false;
   for (std::size_t i = 0; i < done.Cap(); ++i) {
     bool got = false;
-    gox::Select(gox::RecvCase(done, [&](std::optional<gox::Error> err) {
-                  got = true;
-                  lesson::Say("main: <-done (%d of %zu): error: %s", ++o.received, done.Cap(),
-                              err->Message().c_str());
-                }),
+    gox::Select(gox::RecvCase(done,
+                              [&](std::optional<gox::Error> err) {
+                                got = true;
+                                lesson::Say("main: <-done (%d of %zu): error: %s", ++o.received,
+                                            done.Cap(), err->Message().c_str());
+                              }),
                 gox::RecvCase(gox::After(wait), [] {}));
     if (!got) {
       lesson::Say("main: <-done got nothing in %lldms: in Go, main blocks here forever",
@@ -115,30 +129,31 @@ Outcome MainLoop(gox::Chan<gox::Error> done, gox::Chan<gox::Unit> stop, const st
 
 // We judge what the run showed.
 int Report(bool fixed, const Outcome& o) {
-  if (fixed) {
-    lesson::Result("fixed: debug failed at %.0fms, stop closed once, app stopped %.1fms later; "
-                   "main received %d of 2 errors; app then: %s",
-                   o.failed_ms, o.second_ms - o.failed_ms, o.received,
-                   o.after.status ? "still serving" : o.after.error.c_str());
-    return o.received == 2 && o.after.status == 0 ? 0 : 1;
-  }
-  lesson::Result("no_stop: debug failed at %.0fms, yet the app still answered GET / with %d; main "
-                 "received %d of 2 errors (Go would block forever); the lesson shut the app down",
-                 o.failed_ms, o.after.status, o.received);
-  return o.received == 1 && o.after.status == 200 ? 0 : 1;
+  if (fixed)
+    return lesson::Conclude(o.received == 2 && o.after.status == 0,
+                            "fixed: debug failed at %.0fms, stop closed once, app stopped %.1fms "
+                            "later; main received %d of 2 errors; app then: %s",
+                            o.failed_ms, o.second_ms - o.failed_ms, o.received,
+                            o.after.status ? "still serving" : o.after.error.c_str());
+  return lesson::Conclude(o.received == 1 && o.after.status == 200,
+                          "no_stop: debug failed at %.0fms, yet the app still answered GET / with "
+                          "%d; main received %d of 2 errors (Go would block forever); the lesson "
+                          "shut the app down",
+                          o.failed_ms, o.after.status, o.received);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = lesson::Parse(argc, argv,
-                            {"04_serve_stop",
-                             "The course's serve/stop classic on gox::Server: app and debug servers, "
-                             "done (cap 2) and stop channels. The debug port is taken, so serveDebug "
-                             "fails; fixed: stop is closed once and both return; no_stop: the app "
-                             "keeps serving and main would wait forever.",
-                             {"fixed", "no_stop"},
-                             {}});
+  auto args =
+      lesson::Parse(argc, argv,
+                    {"04_serve_stop",
+                     "The course's serve/stop classic on gox::Server: app and debug servers, "
+                     "done (cap 2) and stop channels. The debug port is taken, so serveDebug "
+                     "fails; fixed: stop is closed once and both return; no_stop: the app "
+                     "keeps serving and main would wait forever.",
+                     {"fixed", "no_stop"},
+                     {}});
   const bool fixed = args.Variant() == "fixed";
   auto hello = [](gox::ResponseWriter& w, gox::Request&) { w.Write("hello\n"); };
   gox::Server app("127.0.0.1:0", hello);
@@ -157,7 +172,8 @@ int main(int argc, char** argv) {
 
   Outcome o = MainLoop(done, stop, app.Addr(), milliseconds(500));
   if (!fixed) {
-    lesson::Say("ending the run: the lesson calls app.Shutdown itself (without stop, nothing else can)");
+    lesson::Say(
+        "ending the run: the lesson calls app.Shutdown itself (without stop, nothing else can)");
     (void)app.Shutdown(gox::Background());
     (void)done.Recv();
   }

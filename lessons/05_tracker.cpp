@@ -1,5 +1,5 @@
-// 05 Tracker: Event(ctx)/Run/Shutdown(ctx); a nil `stop` channel makes Shutdown wait to its deadline.
-// The question: a Tracker owns a goroutine (Run) that drains a buffered channel of
+// 05 Tracker: Event(ctx)/Run/Shutdown(ctx); a nil `stop` channel makes Shutdown wait to its
+// deadline. The question: a Tracker owns a goroutine (Run) that drains a buffered channel of
 // events. How does Shutdown know that Run has finished - and what if it cannot know?
 // Watch: `fixed` returns from Shutdown as soon as Run has drained the events, well
 // under the deadline, and no goroutine is left. `nil_stop` is the course's code as
@@ -36,8 +36,10 @@ double MsSince(gox::Clock::time_point t0) {
 class Tracker {
  public:
   Tracker(std::size_t capacity, bool make_stop, milliseconds work)
-      : ch_(capacity), stop_(make_stop ? gox::Chan<gox::Unit>(0) : gox::Chan<gox::Unit>()),
-        make_stop_(make_stop), work_(work) {}
+      : ch_(capacity),
+        stop_(make_stop ? gox::Chan<gox::Unit>(0) : gox::Chan<gox::Unit>()),
+        make_stop_(make_stop),
+        work_(work) {}
 
   // Event queues data, or returns ctx.Err() if ctx ends first (Go: select on both).
   gox::Error Event(const gox::Context& ctx, const std::string& data) const {
@@ -92,8 +94,9 @@ void ShowCancelledEvent(const Tracker& tr, int events) {
   cancel();
   const auto t0 = gox::Clock::now();
   gox::Error err = tr.Event(ctx, "event 4");
-  lesson::Say("buffer full, Run not started: Event(cancelled ctx, \"event 4\") = \"%s\" after %.2fms",
-              err.Message().c_str(), MsSince(t0));
+  lesson::Say(
+      "buffer full, Run not started: Event(cancelled ctx, \"event 4\") = \"%s\" after %.2fms",
+      err.Message().c_str(), MsSince(t0));
 }
 
 // We judge the run: `fixed` must return nil well under the deadline with nothing
@@ -101,31 +104,30 @@ void ShowCancelledEvent(const Tracker& tr, int events) {
 int Report(bool fixed, const gox::Error& err, double waited, double drained, double deadline_ms,
            bool left) {
   const int n = gox::NumGoroutine();
-  if (fixed) {
-    lesson::Result(
-        "fixed: Shutdown returned nil after %.0fms, as soon as Run had drained (deadline %.0fms); "
-        "%d goroutines left",
-        waited, deadline_ms, n);
-    return !err && waited < deadline_ms / 2 && !left ? 0 : 1;
-  }
-  lesson::Result(
-      "nil_stop: Shutdown waited %.0fms, its whole %.0fms deadline (\"%s\"), though Run had "
-      "drained at %.0fms; %d goroutine left, blocked on the nil stop channel",
-      waited, deadline_ms, err.Message().c_str(), drained, n);
-  return gox::Is(err, gox::DeadlineExceeded) && waited >= deadline_ms && left ? 0 : 1;
+  if (fixed)
+    return lesson::Conclude(!err && waited < deadline_ms / 2 && !left,
+                            "fixed: Shutdown returned nil after %.0fms, as soon as Run had drained "
+                            "(deadline %.0fms); %d goroutines left",
+                            waited, deadline_ms, n);
+  return lesson::Conclude(gox::Is(err, gox::DeadlineExceeded) && waited >= deadline_ms && left,
+                          "nil_stop: Shutdown waited %.0fms, its whole %.0fms deadline (\"%s\"), "
+                          "though Run had drained at %.0fms; %d goroutine left, blocked on the nil "
+                          "stop channel",
+                          waited, deadline_ms, err.Message().c_str(), drained, n);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = lesson::Parse(argc, argv,
-                            {"05_tracker",
-                             "The course's Tracker: Event(ctx, data) queues on a buffered channel, "
-                             "Run drains it, Shutdown(ctx) closes it and waits for Run. nil_stop "
-                             "never makes the stop channel: Shutdown always waits its whole deadline.",
-                             {"fixed", "nil_stop"},
-                             {{"deadline", "300ms", "Shutdown's deadline"}}});
-  const auto deadline = args.Dur("deadline");
+  auto args =
+      lesson::Parse(argc, argv,
+                    {"05_tracker",
+                     "The course's Tracker: Event(ctx, data) queues on a buffered channel, "
+                     "Run drains it, Shutdown(ctx) closes it and waits for Run. nil_stop "
+                     "never makes the stop channel: Shutdown always waits its whole deadline.",
+                     {"fixed", "nil_stop"},
+                     {{"deadline", "300ms", "Shutdown's deadline (50ms..10s)"}}});
+  const auto deadline = args.DurIn("deadline", milliseconds(50), std::chrono::seconds(10));
   const double deadline_ms = deadline.count() / 1e6;
   const bool fixed = args.Variant() == "fixed";
   auto tr = std::make_shared<Tracker>(3, fixed, milliseconds(20));  // Run may outlive main
@@ -142,7 +144,7 @@ int main(int argc, char** argv) {
   lesson::Say("Shutdown returned %s after %.1fms; Run had drained at %.1fms",
               err ? ("\"" + err.Message() + "\"").c_str() : "nil", waited, tr->DrainedAtMs());
   const bool left = !gox::WaitGoroutines(milliseconds(100));
-  lesson::Say("NumGoroutine() after waiting up to 100ms for goroutines to end: %d%s", gox::NumGoroutine(),
-              left ? " (Run, blocked on the nil stop channel)" : "");
+  lesson::Say("NumGoroutine() after waiting up to 100ms for goroutines to end: %d%s",
+              gox::NumGoroutine(), left ? " (Run, blocked on the nil stop channel)" : "");
   return Report(fixed, err, waited, tr->DrainedAtMs(), deadline_ms, left);
 }

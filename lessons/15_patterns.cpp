@@ -1,14 +1,12 @@
-// 15 Patterns: pipeline, fan-in with Select, timeout with After, the forgotten sender, incomplete work.
-// The question: which channel patterns end cleanly - every goroutine stops, every
-// value arrives - and which two common mistakes leave a goroutine stuck forever or
-// lose work when main returns?
-// Watch: `pipeline`'s close travels stage by stage; `fan_in` merges three producers
-// into one channel and stops when all three closed; `timeout` lets After win against
-// a slow call; `leak` leaves the forgotten sender blocked (NumGoroutine() = 1) and a
-// buffer of 1 leaves 0; `incomplete` counts the work done when main would return,
-// without and with a WaitGroup.
-// Variants: pipeline (default), fan_in, timeout, leak, incomplete.
-// Run: build/dev/lessons/15_patterns --variant=leak   Note: notes/15_patterns.md
+// 15 Patterns: pipeline, fan-in with Select, timeout with After, the forgotten sender, incomplete
+// work. The question: which channel patterns end cleanly - every goroutine stops, every value
+// arrives - and which two common mistakes leave a goroutine stuck forever or lose work when main
+// returns? Watch: `pipeline`'s close travels stage by stage; `fan_in` merges three producers into
+// one channel and stops when all three closed; `timeout` lets After win against a slow call; `leak`
+// leaves the forgotten sender blocked (NumGoroutine() = 1) and a buffer of 1 leaves 0; `incomplete`
+// counts the work done when main would return, without and with a WaitGroup. Variants: pipeline
+// (default), fan_in, timeout, leak, incomplete. Run: build/dev/lessons/15_patterns --variant=leak
+// Note: notes/15_patterns.md
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -59,9 +57,10 @@ int RunPipeline() {
   for (int v : Square(Gen(10))) sum += v, ++n;
   lesson::Say("  sink:   input closed after %d values; sum of squares %ld", n, sum);
   const bool clean = gox::WaitGoroutines(milliseconds(500));
-  lesson::Result("pipeline: 3 stages, %d values, sum of squares %ld; close reached the last stage; %d goroutines left",
-                 n, sum, gox::NumGoroutine());
-  return sum == 385 && clean ? 0 : 1;
+  return lesson::Conclude(sum == 385 && clean,
+                          "pipeline: 3 stages, %d values, sum of squares %ld; close reached the "
+                          "last stage; %d goroutines left",
+                          n, sum, gox::NumGoroutine());
 }
 
 // We start a producer that sends `count` strings, `every` apart, then closes.
@@ -85,8 +84,10 @@ gox::Chan<std::string> Merge(gox::Chan<std::string> a, gox::Chan<std::string> b,
   gox::Go([a, b, c, out]() mutable {
     auto on = [&out](gox::Chan<std::string>& ch) {
       return [&out, &ch](std::optional<std::string> v) {
-        if (v) out.Send(*v);
-        else ch = gox::Chan<std::string>();
+        if (v)
+          out.Send(*v);
+        else
+          ch = gox::Chan<std::string>();
       };
     };
     while (!a.IsNil() || !b.IsNil() || !c.IsNil())
@@ -107,9 +108,10 @@ int RunFanIn() {
     ++from[v[0]], ++n;
   }
   const bool clean = gox::WaitGoroutines(milliseconds(500));
-  lesson::Result("fan_in: merged %d values from 3 producers into one channel (a:%d b:%d c:%d); %d goroutines left",
-                 n, from['a'], from['b'], from['c'], gox::NumGoroutine());
-  return n == 9 && clean ? 0 : 1;
+  return lesson::Conclude(n == 9 && clean,
+                          "fan_in: merged %d values from 3 producers into one channel (a:%d b:%d "
+                          "c:%d); %d goroutines left",
+                          n, from['a'], from['b'], from['c'], gox::NumGoroutine());
 }
 
 // We fake a call that answers after `took` on a channel of capacity `cap`.
@@ -127,11 +129,15 @@ gox::Chan<std::string> Call(milliseconds took, std::size_t cap) {
 double WaitFor(gox::Chan<std::string> result, milliseconds timeout, bool* answered) {
   const auto t0 = gox::Clock::now();
   *answered = false;
-  gox::Select(gox::RecvCase(result, [&](std::optional<std::string> v) {
-                *answered = true;
-                lesson::Say("  got \"%s\"", v->c_str());
-              }),
-              gox::RecvCase(gox::After(timeout), [&] { lesson::Say("  After(%lldms) won: timeout", static_cast<long long>(timeout.count())); }));
+  gox::Select(gox::RecvCase(result,
+                            [&](std::optional<std::string> v) {
+                              *answered = true;
+                              lesson::Say("  got \"%s\"", v->c_str());
+                            }),
+              gox::RecvCase(gox::After(timeout), [&] {
+                lesson::Say("  After(%lldms) won: timeout",
+                            static_cast<long long>(timeout.count()));
+              }));
   return MsSince(t0);
 }
 
@@ -142,9 +148,10 @@ int RunTimeout() {
   lesson::Say("slow call (300ms) vs After(100ms):");
   const double slow_ms = WaitFor(Call(milliseconds(300), 1), milliseconds(100), &slow);
   const bool clean = gox::WaitGoroutines(milliseconds(500));  // cap 1: the slow sender finishes
-  lesson::Result("timeout: the fast call answered in %.0fms; the slow one timed out after %.0fms (After won); %d goroutines left",
-                 fast_ms, slow_ms, gox::NumGoroutine());
-  return fast && !slow && clean ? 0 : 1;
+  return lesson::Conclude(fast && !slow && clean,
+                          "timeout: the fast call answered in %.0fms; the slow one timed out after "
+                          "%.0fms (After won); %d goroutines left",
+                          fast_ms, slow_ms, gox::NumGoroutine());
 }
 
 // We wait 30ms for a 100ms call. With an unbuffered result channel the sender
@@ -157,21 +164,24 @@ int RunLeak() {
   WaitFor(result, milliseconds(30), &got);
   const bool stuck = !gox::WaitGoroutines(milliseconds(300));
   const int leaked = gox::NumGoroutine();
-  lesson::Say("  300ms later NumGoroutine() = %d: the sender is blocked on Send; nobody will receive",
-              leaked);
+  lesson::Say(
+      "  300ms later NumGoroutine() = %d: the sender is blocked on Send; nobody will receive",
+      leaked);
   (void)result.Recv();  // the lesson's back door, so the next count starts from 0
-  lesson::Say("  (the lesson receives the stale answer itself to free it; a real caller has "
-              "no handle left)");
+  lesson::Say(
+      "  (the lesson receives the stale answer itself to free it; a real caller has "
+      "no handle left)");
   const bool freed = gox::WaitGoroutines(milliseconds(300));
   lesson::Say("result channel with a buffer of 1, same call and timeout:");
   WaitFor(Call(milliseconds(100), 1), milliseconds(30), &got);
   const bool clean = gox::WaitGoroutines(milliseconds(300));
   const int left = gox::NumGoroutine();
   lesson::Say("  NumGoroutine() = %d once the sender's Send went into the buffer", left);
-  lesson::Result("leak: the forgotten sender left %d goroutine blocked on an unbuffered Send; "
-                 "with a buffer of 1 the same call left %d",
-                 leaked, left);
-  return stuck && leaked > 0 && freed && clean && left == 0 ? 0 : 1;
+  return lesson::Conclude(
+      stuck && leaked > 0 && freed && clean && left == 0,
+      "leak: the forgotten sender left %d goroutine blocked on an unbuffered Send; "
+      "with a buffer of 1 the same call left %d",
+      leaked, left);
 }
 
 // We "write" records on goroutines; each write takes 20ms.
@@ -185,19 +195,26 @@ int RunIncomplete() {
   static std::atomic<int> lost_batch{0};  // static: its goroutines may outlive this frame
   for (int i = 0; i < kRecords; ++i) gox::Go([] { Write(lost_batch); });
   const int without = lost_batch.load();
-  lesson::Say("without a WaitGroup: main would return now with %d of %d records written; "
-              "a Go program exits here and the rest is lost", without, kRecords);
+  lesson::Say(
+      "without a WaitGroup: main would return now with %d of %d records written; "
+      "a Go program exits here and the rest is lost",
+      without, kRecords);
   std::atomic<int> written{0};
   gox::WaitGroup wg;
   for (int i = 0; i < kRecords; ++i) {
     wg.Add(1);
-    gox::Go([&] { Write(written); wg.Done(); });
+    gox::Go([&] {
+      Write(written);
+      wg.Done();
+    });
   }
   wg.Wait();
-  lesson::Say("with a WaitGroup: wg.Wait() returned with %d of %d records written", written.load(), kRecords);
-  lesson::Result("incomplete: without a WaitGroup main returns with %d of %d done; with one, %d of %d",
-                 without, kRecords, written.load(), kRecords);
-  return without < kRecords && written.load() == kRecords ? 0 : 1;
+  lesson::Say("with a WaitGroup: wg.Wait() returned with %d of %d records written", written.load(),
+              kRecords);
+  return lesson::Conclude(
+      without < kRecords && written.load() == kRecords,
+      "incomplete: without a WaitGroup main returns with %d of %d done; with one, %d of %d",
+      without, kRecords, written.load(), kRecords);
 }
 
 }  // namespace
