@@ -107,14 +107,19 @@ int UsableCpus() {
   return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
 }
 
-// We time starting n std::threads (then joining them) and n gox::Go (then Wait).
+// We time starting n std::threads (joined in batches of 1000: ThreadSanitizer
+// tracks at most ~8000 live threads) and n gox::Go (then one wg.Wait()).
 void StartCost(int n, double* thread_ms, double* go_ms) {
+  constexpr int kBatch = 1000;
   std::atomic<int> ran{0};
   auto t0 = gox::Clock::now();
   std::vector<std::thread> ts;
-  ts.reserve(n);
-  for (int i = 0; i < n; ++i) ts.emplace_back([&ran] { ran.fetch_add(1); });
-  for (auto& t : ts) t.join();
+  ts.reserve(kBatch);
+  for (int started = 0; started < n; ts.clear()) {
+    for (int k = 0; k < kBatch && started < n; ++k, ++started)
+      ts.emplace_back([&ran] { ran.fetch_add(1); });
+    for (auto& t : ts) t.join();
+  }
   *thread_ms = MsSince(t0);
   gox::WaitGroup wg;
   t0 = gox::Clock::now();
@@ -127,9 +132,10 @@ void StartCost(int n, double* thread_ms, double* go_ms) {
 }
 
 // Go's figure for the same start cost, quoted (not measured by this run): Go 1.19.8,
-// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md, median of 7
-// rounds on the workbook's reference machine (2 vCPUs, idle).
-constexpr double kGoMedianMs = 4.4;
+// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md, median of 3 runs
+// of 7 rounds each (1.50-1.55ms; min 1.12, max 4.65) on the workbook's machine
+// (Debian 12 KVM guest, 2 vCPUs, idle).
+constexpr double kGoMedianMs = 1.5;
 
 void Show(const char* what, const Timing& t) {
   lesson::Say("%s: wall %6.1fms, CPU time %6.1fms (fastest of 3 rounds)", what, t.wall_ms,
@@ -151,7 +157,7 @@ int Judge(bool pinned, int cpus, int threads, const Timing& one, const Timing& m
   if (pinned) {
     uint64_t used = 0;
     for (const Lane& l : many.lanes) used |= l.cpus;
-    return lesson::Conclude(speedup > 0.8 && speedup < 1.25 && (used & (used - 1)) == 0,
+    return lesson::Conclude(speedup > 0.6 && speedup < 1.25 && (used & (used - 1)) == 0,
                             "concurrent: %d threads pinned to CPU %s: speed-up %.2fx %s; %s",
                             threads, CpuList(used).c_str(), speedup, times.c_str(), starts.c_str());
   }
@@ -197,8 +203,8 @@ int main(int argc, char** argv) {
 
   double thread_ms = 0, go_ms = 0;
   StartCost(spawn, &thread_ms, &go_ms);
-  lesson::Say("start %d std::threads and join them: %6.1fms", spawn, thread_ms);
-  lesson::Say("start %d gox::Go and wg.Wait():       %6.1fms", spawn, go_ms);
+  lesson::Say("start %d std::threads and join them (1000 at a time): %6.1fms", spawn, thread_ms);
+  lesson::Say("start %d gox::Go and wg.Wait():                       %6.1fms", spawn, go_ms);
   lesson::Say("Go 1.19, 10000 goroutines + wg.Wait() (quoted from the note, not run here): %.1fms",
               kGoMedianMs);
   const std::string starts = lesson::Format(

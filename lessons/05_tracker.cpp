@@ -136,8 +136,8 @@ int main(int argc, char** argv) {
   // We start Run, then shut down with a deadline, as the course's main does.
   gox::Go([tr] { tr->Run(); });
   lesson::Say("go tr.Run(); tr.Shutdown(ctx with a %.0fms deadline)", deadline_ms);
+  const auto t0 = gox::Clock::now();  // before the ctx: its deadline is t0 + deadline or later
   auto [ctx, cancel] = gox::WithTimeout(gox::Background(), deadline);
-  const auto t0 = gox::Clock::now();
   gox::Error err = tr->Shutdown(ctx);
   const double waited = MsSince(t0);
   cancel();
