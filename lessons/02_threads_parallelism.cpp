@@ -1,13 +1,13 @@
-// 02 Threads and parallelism: one CPU-bound job over N threads, on all CPUs vs pinned to one; then
-// the cost of 10,000 starts. The question: a process starts with one thread and may start more. Do
-// more threads make a CPU-bound job faster? Only with more than one CPU: on one CPU the threads
+// 02 Threads and parallelism: one CPU-bound job on all CPUs vs one CPU; 10,000 thread starts.
+// The question: a process starts with one thread and may start more. Do more threads
+// make a CPU-bound job faster? Only with more than one CPU: on one CPU the threads
 // take turns (concurrency, 并发); on several they run at the same instant
 // (parallelism, 并行). And what does starting a thread cost next to a goroutine?
 // Watch: `parallel` splits the job over 4 threads on every CPU the process may use:
-// the wall time drops, the CPU time stays. `concurrent` pins the process to one
-// CPU with sched_setaffinity: the 4 threads all run "at once" (their lifetimes
-// overlap) yet the wall time equals one thread's. Both then start 10,000
-// std::threads and 10,000 gox::Go, measured, next to Go's figure for goroutines.
+// the wall time drops, the CPU time stays. `concurrent` pins the process to one CPU:
+// the 4 threads are all in progress at once (their lifetimes overlap), yet the wall
+// time equals one thread's. Both then start 10,000 std::threads and 10,000 gox::Go,
+// measured, next to Go's figure for 10,000 goroutines (quoted from the note).
 // Variants: parallel (default), concurrent.
 // Run: build/dev/lessons/02_threads_parallelism --variant=concurrent
 // Note: notes/02_threads_parallelism.md

@@ -1,12 +1,14 @@
-// 03 Leave concurrency to the caller: a function that starts its own goroutine leaks it; the caller
-// should decide. The question: StartIndexer returns at once and indexes in the background. Who can
-// tell when it stops, and who can stop it? The course's three questions: when will it terminate,
-// what could prevent it from terminating, who decides? Watch: `leak` returns in microseconds, then
-// NumGoroutine() stays at 1 and no handle exists to stop it. `caller` does the same work
-// synchronously; the caller runs it with gox::Go and waits, cancels a second run through its ctx,
-// and 0 goroutines are left. Variants: caller (default), leak. Run:
-// build/dev/lessons/03_leave_concurrency_to_caller --variant=leak Note:
-// notes/03_leave_concurrency_to_caller.md
+// 03 Leave concurrency to the caller: a function that starts its own goroutine leaks it.
+// The question: StartIndexer returns at once and indexes in the background. Who can
+// tell when it stops, and who can stop it? The course's three questions: when will
+// it terminate, what could prevent it from terminating, who decides?
+// Watch: `leak` returns in microseconds, then NumGoroutine() stays at 1 and no handle
+// exists to stop it. `caller` does the same work synchronously; the caller runs it
+// with gox::Go and waits, cancels a second run through its ctx, and 0 goroutines are
+// left.
+// Variants: caller (default), leak.
+// Run: build/dev/lessons/03_leave_concurrency_to_caller --variant=leak
+// Note: notes/03_leave_concurrency_to_caller.md
 #include <atomic>
 #include <chrono>
 #include <memory>

@@ -1,12 +1,12 @@
-// 04 Serve/stop: app + debug servers with a `done` and a `stop` channel; when one exits, both stop.
-// The question: main runs two servers on two goroutines. When one of them dies,
-// how does the other learn it must stop, and how does main know both are gone?
+// 04 Serve/stop: app + debug servers, a `done` and a `stop` channel; one exits, both stop.
+// The question: main runs two servers on two goroutines. When one of them dies, how
+// does the other learn it must stop, and how does main know both are gone?
 // Watch: in `fixed` (the course's classic) the debug server fails to bind (another
 // socket holds its port), main gets its error from `done`, closes `stop` exactly
-// once, the app server shuts down, and main receives the second error: each step
-// has its time. `no_stop` has no stop channel: after the debug server died the app
-// still answers a request, and main's second receive would block forever (we give
-// it 500ms, then shut the app down ourselves to end the run).
+// once, the app server shuts down, and main receives the second error: each step has
+// its time. `no_stop` has no stop channel: after the debug server died the app still
+// answers a request, and main's second receive would block forever (we give it
+// 500ms, then shut the app down ourselves to end the run).
 // Variants: fixed (default), no_stop.
 // Run: build/dev/lessons/04_serve_stop --variant=no_stop   Note: notes/04_serve_stop.md
 #include <arpa/inet.h>
@@ -127,6 +127,14 @@ Outcome MainLoop(gox::Chan<gox::Error> done, gox::Chan<gox::Unit> stop, const st
   return o;
 }
 
+// We end a no_stop run: nothing in the pattern can stop the app, so the lesson does.
+void EndRun(gox::Server& app, gox::Chan<gox::Error> done) {
+  lesson::Say(
+      "ending the run: the lesson calls app.Shutdown itself (without stop, nothing else can)");
+  (void)app.Shutdown(gox::Background());
+  (void)done.Recv();
+}
+
 // We judge what the run showed.
 int Report(bool fixed, const Outcome& o) {
   if (fixed)
@@ -159,24 +167,21 @@ int main(int argc, char** argv) {
   gox::Server app("127.0.0.1:0", hello);
   std::string taken;
   const int holder = HoldPort(&taken);
-  if (gox::Error err = app.Listen(); err || holder < 0) return lesson::Say("setup failed"), 1;
+  if (gox::Error err = app.Listen(); err || holder < 0)
+    return lesson::Conclude(false, "setup failed: %s",
+                            err ? err.Message().c_str() : "no free port");
   lesson::Say("app: listening on %s; another socket holds %s", app.Addr().c_str(), taken.c_str());
-  gox::Server debug_srv(taken, hello);
+  gox::Server debug(taken, hello);
 
   gox::Chan<gox::Error> done(2);
   gox::Chan<gox::Unit> stop = fixed ? gox::Chan<gox::Unit>(0) : gox::Chan<gox::Unit>();
   gox::Go([&] { done.Send(Serve("app", app, stop)); });
   SayGet("app", lesson::Get(app.Addr(), "/"));
   lesson::Say("debug: ListenAndServe on %s", taken.c_str());
-  gox::Go([&] { done.Send(Serve("debug", debug_srv, stop)); });
+  gox::Go([&] { done.Send(Serve("debug", debug, stop)); });
 
   Outcome o = MainLoop(done, stop, app.Addr(), milliseconds(500));
-  if (!fixed) {
-    lesson::Say(
-        "ending the run: the lesson calls app.Shutdown itself (without stop, nothing else can)");
-    (void)app.Shutdown(gox::Background());
-    (void)done.Recv();
-  }
+  if (!fixed) EndRun(app, done);
   close(holder);
   return Report(fixed, o);
 }

@@ -1,5 +1,5 @@
-// 05 Tracker: Event(ctx)/Run/Shutdown(ctx); a nil `stop` channel makes Shutdown wait to its
-// deadline. The question: a Tracker owns a goroutine (Run) that drains a buffered channel of
+// 05 Tracker: Event(ctx)/Run/Shutdown(ctx); a nil `stop` channel makes Shutdown wait it out.
+// The question: a Tracker owns a goroutine (Run) that drains a buffered channel of
 // events. How does Shutdown know that Run has finished - and what if it cannot know?
 // Watch: `fixed` returns from Shutdown as soon as Run has drained the events, well
 // under the deadline, and no goroutine is left. `nil_stop` is the course's code as

@@ -1,12 +1,14 @@
-// 15 Patterns: pipeline, fan-in with Select, timeout with After, the forgotten sender, incomplete
-// work. The question: which channel patterns end cleanly - every goroutine stops, every value
-// arrives - and which two common mistakes leave a goroutine stuck forever or lose work when main
-// returns? Watch: `pipeline`'s close travels stage by stage; `fan_in` merges three producers into
-// one channel and stops when all three closed; `timeout` lets After win against a slow call; `leak`
-// leaves the forgotten sender blocked (NumGoroutine() = 1) and a buffer of 1 leaves 0; `incomplete`
-// counts the work done when main would return, without and with a WaitGroup. Variants: pipeline
-// (default), fan_in, timeout, leak, incomplete. Run: build/dev/lessons/15_patterns --variant=leak
-// Note: notes/15_patterns.md
+// 15 Patterns: pipeline, fan-in, timeout; the forgotten sender; work lost without a WaitGroup.
+// The question: which channel patterns end cleanly - every goroutine stops, every
+// value arrives - and which two common mistakes leave a goroutine stuck forever or
+// lose work when main returns?
+// Watch: `pipeline`'s close travels stage by stage; `fan_in` merges three producers
+// into one channel and stops when all three closed; `timeout` lets After win against
+// a slow call; `leak` leaves the forgotten sender blocked (NumGoroutine() = 1) and a
+// buffer of 1 leaves 0; `incomplete` counts the work done when main would return,
+// without and with a WaitGroup.
+// Variants: pipeline (default), fan_in, timeout, leak, incomplete.
+// Run: build/dev/lessons/15_patterns --variant=leak   Note: notes/15_patterns.md
 #include <atomic>
 #include <chrono>
 #include <map>
