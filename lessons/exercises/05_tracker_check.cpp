@@ -17,13 +17,14 @@ int main() {
   gox::Error err = RunTracker({"a", "b", "c"}, std::chrono::milliseconds(300));
   const double waited = check::MsSince(t0);
   check::Expect(!err && waited < 200,
-                "Shutdown waited " + std::to_string(static_cast<int>(waited)) + " ms and returned \"" +
-                    (err ? err.Message() : "nil") +
+                "Shutdown waited " + std::to_string(static_cast<int>(waited)) +
+                    " ms and returned \"" + (err ? err.Message() : "nil") +
                     "\" with a 300 ms deadline; it should return nil as soon as Run has drained "
                     "(about 60 ms)");
   const bool none = gox::WaitGoroutines(std::chrono::milliseconds(300));
-  check::Expect(none, std::to_string(gox::NumGoroutine()) +
-                          " goroutine still running 300 ms after Shutdown: Run is blocked at its end");
+  check::Expect(none,
+                std::to_string(gox::NumGoroutine()) +
+                    " goroutine still running 300 ms after Shutdown: Run is blocked at its end");
   check::Finish(name, "Shutdown returned nil after " + std::to_string(static_cast<int>(waited)) +
                           " ms (deadline 300 ms); no goroutine left");
 }
