@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 
 .PHONY: exercise exercises exercise-reset watch
 .PHONY: deps build release tsan asan test test-dev test-tsan test-asan lesson list \
-        bench run race format clean help
+        bench run race format clean help check-notes
 
 help:
 	@echo "make run                 build and start the homework server (Ctrl-C stops it)"
@@ -16,6 +16,7 @@ help:
 	@echo "make exercise NAME=05_tracker   lab mode: check your fix (make exercises: progress)"
 	@echo "make exercise-reset NAME=...    restore an exercise; make watch NAME=...: check on save"
 	@echo "make race                race demos under TSan (reports), then the fixed variants"
+	@echo "make check-notes         every lesson variant 5 times against its .expect; vet notes' Go"
 	@echo "make bench               Google Benchmark suites (release build)"
 	@echo "make format | clean"
 
@@ -72,6 +73,9 @@ run: build
 
 race: tsan
 	@scripts/race.sh
+
+check-notes: build
+	@scripts/check-notes.sh
 
 format:
 	@scripts/deps.sh --with-format

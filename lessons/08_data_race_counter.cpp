@@ -49,18 +49,22 @@ void TwoRoutines(F routine) {
   wg.Wait();
 }
 
-// We run the course's Routine(): read, pause, write, twice. Two of them at once are
-// a data race on counter (the read and the write below). Returns the final counter.
+// RacyRoutine is the course's Routine(): read, pause, write, twice. Two of them at
+// once are a data race on counter (the read and the write below).
+void RacyRoutine(int& counter) {
+  for (int count = 0; count < 2; ++count) {
+    int value = counter;  // the racy read
+    Pause();
+    ++value;
+    counter = value;  // the racy write
+  }
+}
+
+// We run RacyRoutine on two goroutines sharing a plain int, with no synchronisation
+// at all. Returns the final counter.
 int Racy() {
-  int counter = 0;  // plain int, no synchronisation at all
-  TwoRoutines([&] {
-    for (int count = 0; count < 2; ++count) {
-      int value = counter;  // the racy read
-      Pause();
-      ++value;
-      counter = value;  // the racy write
-    }
-  });
+  int counter = 0;
+  TwoRoutines([&] { RacyRoutine(counter); });
   return counter;
 }
 

@@ -8,7 +8,7 @@
 //   cow | mutex | rwmutex   the same table; the result line speaks for that scheme.
 //   bgsave                  the kernel's COW: fork() a child that saves a snapshot
 //                           of a big map while the parent keeps changing it.
-// Run: build/release/lessons/09_atomic_value_cow --variant=bgsave
+// Run: build/dev/lessons/09_atomic_value_cow --variant=bgsave
 // Note: notes/09_atomic_value_cow.md
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -200,6 +200,9 @@ int RunTable(const std::string& variant, std::chrono::nanoseconds run, int threa
   getloadavg(load, 1);
   lesson::Say("%d threads (%u CPUs, load average %.1f), 1 KiB config, %.0f ms per cell", threads,
               std::thread::hardware_concurrency(), load[0], run.count() / 1e6);
+  lesson::Say("every variant measures all three schemes; the result line speaks for %s",
+              variant.c_str());
+  lesson::TimingCaveat();
   const lesson::Table table({{"scheme", -10},
                              {"mix", -12},
                              {"reads/s", 14},
@@ -220,10 +223,11 @@ int RunTable(const std::string& variant, std::chrono::nanoseconds run, int threa
     rows.push_back({"rwmutex", mix, Measure<RWMutexConfig>(threads, every, run)});
     for (size_t i = rows.size() - 3; i < rows.size(); ++i) {
       const Row& r = rows[i];
-      table.Row({r.scheme, r.mix, lesson::Format("%.0f", r.c.reads_per_s),
-                 lesson::Format("%.0f", r.c.writes_per_s),
-                 lesson::Format("%.1f", r.c.cpu_ns_per_op),
-                 lesson::Format("%.2f", r.c.write_p99_us), lesson::Format("%" PRId64, r.c.torn)});
+      table.Row(
+          {r.scheme, r.mix, lesson::Format("%.0f", r.c.reads_per_s),
+           lesson::Format("%.0f", r.c.writes_per_s), lesson::Format("%.1f", r.c.cpu_ns_per_op),
+           lesson::Format("%.2f", r.c.write_p99_us), lesson::Format("%" PRId64, r.c.torn)},
+          variant == r.scheme ? "<- this variant" : "");
     }
   }
   int64_t torn = 0;

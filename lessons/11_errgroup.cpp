@@ -1,5 +1,5 @@
-// 11 errgroup: parallel work; the first error cancels the rest; SetLimit; panics
-// become errors; the group's ctx only lives as long as the group.
+// 11 errgroup: parallel work, first error cancels the rest, SetLimit, panics become errors.
+// The group's ctx only lives as long as the group.
 // The question: how do we run N calls at once, stop all of them when one fails, and
 // get one error back - without a panic killing main, and without a dead ctx later?
 // Watch: `ok` takes as long as the slowest fetch, not the sum; `first_error` shows the

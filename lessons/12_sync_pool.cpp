@@ -7,7 +7,7 @@
 //   pool    gox::Pool<Buffer>: Get, reset, use, Put back.
 //   alloc   std::make_unique<Buffer>() per request (allocate + zero + free).
 // Both run; the result line speaks for the chosen variant.
-// Run: build/release/lessons/12_sync_pool --variant=alloc   Note: notes/12_sync_pool.md
+// Run: build/dev/lessons/12_sync_pool --variant=alloc   Note: notes/12_sync_pool.md
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -37,8 +37,13 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+// GCC 12 at -O2 sees free() inlined next to a `new` and warns of a mismatch; here
+// new is malloc, so free is its match.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace {
 
@@ -155,7 +160,7 @@ Run WithPool(int threads) {
 }
 
 // We print both ways side by side.
-void PrintTable(const Run& alloc, const Run& pool) {
+void PrintTable(const Run& alloc, const Run& pool, const std::string& variant) {
   const lesson::Table table({{"way", -8},
                              {"requests", 10},
                              {"allocations", 12},
@@ -168,7 +173,8 @@ void PrintTable(const Run& alloc, const Run& pool) {
         {name, lesson::Format("%" PRIu64, r->requests), lesson::Format("%" PRIu64, r->allocs),
          lesson::Format("%.4f", static_cast<double>(r->allocs) / static_cast<double>(r->requests)),
          lesson::Format("%.1f", static_cast<double>(r->bytes) / (1 << 20)),
-         lesson::Format("%.1f", r->ns_per_request)});
+         lesson::Format("%.1f", r->ns_per_request)},
+        variant == name ? "<- this variant" : "");
   }
 }
 
@@ -182,13 +188,17 @@ int main(int argc, char** argv) {
                      {"pool", "alloc"},
                      {}});
   const int threads = 2;
-  lesson::Say("%d handler threads x %d requests, a 4 KiB buffer each", threads, kRequestsPerThread);
+  lesson::Say(
+      "%d handler threads x %d requests, a 4 KiB buffer each; both ways run, the "
+      "result line speaks for %s",
+      threads, kRequestsPerThread, args.Variant().c_str());
+  lesson::TimingCaveat();
   // We warm up both paths once (first-touch page faults, malloc arenas).
   WithAlloc(threads);
   WithPool(threads);
   Run alloc = WithAlloc(threads);
   Run pool = WithPool(threads);
-  PrintTable(alloc, pool);
+  PrintTable(alloc, pool, args.Variant());
   if (alloc.checksum != pool.checksum) {
     lesson::Result("the two ways produced different responses: a pooled buffer leaked state");
     return 1;

@@ -187,9 +187,9 @@ int Nil() {
   const std::size_t which =
       gox::Select(gox::RecvCase(nil_ch, [] {}), gox::RecvCase(gox::After(50ms), [] {}));
   lesson::Say(
-      "Select{<-nil, <-After(50ms)}: case %zu won after %.1f ms: the nil case never "
+      "Select{<-nil, <-After(50ms)}: the %s case won after %.1f ms: the nil case never "
       "became ready",
-      which, Ms(t0));
+      which == 1 ? "<-After(50ms)" : "<-nil", Ms(t0));
 
   gox::Chan<int> a(0), b(0);
   Produce(a, 1, 3);   // a: 1 2 3, then close

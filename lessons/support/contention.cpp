@@ -11,6 +11,7 @@ void detail::Summarise(std::vector<double>& waits, ContentionStats* st) {
     st->g2_p99_ms = waits[std::min(waits.size() - 1, waits.size() * 99 / 100)];
     st->g2_median_ms = waits[waits.size() / 2];
   }
+  st->g2_over_1ms = waits.end() - std::upper_bound(waits.begin(), waits.end(), 1.0);
   st->per_sec = static_cast<double>(st->g1 + st->g2) / (static_cast<double>(st->span_ns) / 1e9);
 }
 
@@ -32,7 +33,7 @@ void ContentionRow(const Table& t, const ContentionStats& s) {
 
 void Timeline(const ContentionStats& st, int64_t from_ns, int64_t to_ns, int cols,
               const char* label) {
-  std::string who(cols, '.'), mode(cols, '-');
+  std::string g1(cols, '.'), g2(cols, '.'), mode(cols, '-');
   const double w = static_cast<double>(to_ns - from_ns) / cols;
   std::vector<double> busy(cols, 0);
   bool any_starving = false;
@@ -50,20 +51,21 @@ void Timeline(const ContentionStats& st, int64_t from_ns, int64_t to_ns, int col
     }
   }
   for (int c = 0; c < cols; ++c) {
-    if (busy[c] > w / 2) who[c] = '1';
+    if (busy[c] > w / 2) g1[c] = '1';
   }
   for (const Hold& h : st.g2_holds) {
     if (h.acq < from_ns || h.acq >= to_ns) continue;
     int c = static_cast<int>((h.acq - from_ns) / w);
-    who[c] = '2';
+    g2[c] = '2';
     if (h.starving) {
       mode[c] = 'S';
       any_starving = true;
     }
   }
   Say("%s, %.2f ms per column:", label, w / 1e6);
-  Line("    holder |%s|", who.c_str());
-  if (any_starving) Line("    mode   |%s|  (S = starvation mode seen)", mode.c_str());
+  Line("    g1 held |%s|  (1: goroutine 1 held the lock most of the slice)", g1.c_str());
+  Line("    g2 got  |%s|  (2: goroutine 2 got the lock at least once)", g2.c_str());
+  if (any_starving) Line("    mode    |%s|  (S: starvation mode seen)", mode.c_str());
 }
 
 double LoadAverage() {

@@ -38,7 +38,8 @@ struct ContentionStats {
   std::string lock;
   int64_t g1 = 0, g2 = 0;  // acquisitions
   double g2_max_ms = 0, g2_p99_ms = 0, g2_median_ms = 0;
-  double per_sec = 0;  // acquisitions per second, both threads
+  int64_t g2_over_1ms = 0;  // acquisitions after a wait > 1 ms (Go's starvation threshold)
+  double per_sec = 0;       // acquisitions per second, both threads
   std::vector<Hold> g1_holds, g2_holds;
   int64_t span_ns = 0;
 };
@@ -119,9 +120,9 @@ ContentionStats MeasureContention(const char* name, const Scenario& sc) {
 Table ContentionTable();
 void ContentionRow(const Table& t, const ContentionStats& s);
 
-// Timeline draws who held the lock between from_ns and to_ns: one column per slice;
-// '2' if goroutine 2 got the lock in that slice, '1' if goroutine 1 held it most of
-// the slice; a second row marks starvation mode (S) when it was seen.
+// Timeline draws who held the lock between from_ns and to_ns, one column per slice,
+// in two rows: '1' where goroutine 1 held the lock most of the slice, '2' where
+// goroutine 2 got it at least once; a third row marks starvation mode (S) when seen.
 void Timeline(const ContentionStats& st, int64_t from_ns, int64_t to_ns, int cols,
               const char* label);
 

@@ -233,13 +233,27 @@ bool Pin(int cpu) {
   return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
 }
 
+bool Sanitized() {
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+void TimingCaveat() {
+  if (!Sanitized()) return;
+  Say("note: a sanitizer build instruments every memory access: the times below say "
+      "nothing about speed (run the dev or release build for that)");
+}
+
 void Table::Header() const {
   std::vector<std::string> titles;
   for (const Column& c : columns_) titles.push_back(c.title);
   Row(titles);
 }
 
-void Table::Row(const std::vector<std::string>& cells) const {
+void Table::Row(const std::vector<std::string>& cells, const std::string& note) const {
   std::string line = " ";
   for (size_t i = 0; i < columns_.size(); ++i) {
     const std::string cell = i < cells.size() ? cells[i] : "";
@@ -249,6 +263,7 @@ void Table::Row(const std::vector<std::string>& cells) const {
     line += " ";
     line += w < 0 ? cell + pad : pad + cell;
   }
+  if (!note.empty()) line += "  " + note;
   Line("%s", line.c_str());
 }
 

@@ -94,6 +94,11 @@ std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Pin puts the calling thread on CPU `cpu` (best effort); false if the OS refused.
 bool Pin(int cpu);
 
+// Sanitized is true in a TSan or ASan build. TimingCaveat says (one Say line) that
+// the times a lesson prints mean little in such a build; it prints nothing otherwise.
+bool Sanitized();
+void TimingCaveat();
+
 // Table prints fixed-width columns: two spaces, then the cells separated by one
 // space; a column is left-aligned if its width is negative (printf's "%-10s").
 //   lesson::Table t({{"lock", -22}, {"g1 acq", 8}});
@@ -106,7 +111,8 @@ class Table {
   };
   explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
   void Header() const;
-  void Row(const std::vector<std::string>& cells) const;
+  // Row prints one row; `note`, if any, follows the last cell ("  <- this variant").
+  void Row(const std::vector<std::string>& cells, const std::string& note = "") const;
 
  private:
   std::vector<Column> columns_;
