@@ -132,9 +132,8 @@ void StartCost(int n, double* thread_ms, double* go_ms) {
 }
 
 // Go's figure for the same start cost, quoted (not measured by this run): Go 1.19.8,
-// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md, median of 3 runs
-// of 7 rounds each (1.50-1.55ms; min 1.12, max 4.65) on the workbook's machine
-// (Debian 12 KVM guest, 2 vCPUs, idle).
+// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md; the typical median
+// of 13 runs of 7 rounds on the workbook's machine (2 vCPUs, idle; range 1.22-4.85ms).
 constexpr double kGoMedianMs = 1.5;
 
 void Show(const char* what, const Timing& t) {
