@@ -3,6 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 JOBS ?= $(shell nproc)
 
+.PHONY: exercise exercises exercise-reset watch
 .PHONY: deps build release tsan asan test test-dev test-tsan test-asan lesson list \
         bench run race format clean help check-notes
 
@@ -12,6 +13,8 @@ help:
 	@echo "make test-asan           the same under ASan+UBSan"
 	@echo "make lesson NAME=08_data_race_counter ARGS=--variant=racy"
 	@echo "make list                every lesson with its one-line description"
+	@echo "make exercise NAME=05_tracker   lab mode: check your fix (make exercises: progress)"
+	@echo "make exercise-reset NAME=...    restore an exercise; make watch NAME=...: check on save"
 	@echo "make race                race demos under TSan (reports), then the fixed variants"
 	@echo "make check-notes         every lesson variant 5 times against its .expect; vet notes' Go"
 	@echo "make bench               Google Benchmark suites (release build)"
@@ -80,3 +83,16 @@ format:
 
 clean:
 	rm -rf build
+
+# Lab mode (README "Lab mode"): lessons/exercises/, judged by scripts/exercise.sh.
+exercise: deps
+	@scripts/exercise.sh run $(NAME)
+
+exercises: deps
+	@scripts/exercise.sh list
+
+exercise-reset:
+	@scripts/exercise.sh reset $(NAME)
+
+watch: deps
+	@scripts/exercise.sh watch $(NAME)

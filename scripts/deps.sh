@@ -7,6 +7,7 @@ set -euo pipefail
 pkgs=(cmake g++ ninja-build make libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev)
 [ "${1:-}" = "--with-wrk" ] && pkgs+=(wrk)
 [ "${1:-}" = "--with-format" ] && pkgs+=(clang-format)
+[ "${1:-}" = "--with-inotify" ] && pkgs+=(inotify-tools)  # make watch
 
 missing=()
 for p in "${pkgs[@]}"; do
