@@ -1,0 +1,125 @@
+// go_child: scenarios go_process_test runs in a fresh process, one per run.
+//   go_child exit    returns from main with goroutines blocked (gox channel,
+//                    std::mutex) and more still queued; prints "exiting: N goroutines"
+//   go_child limit   lowers RLIMIT_NPROC below the process's thread count, then
+//                    calls Go until it panics; prints what it saw (see below)
+//   go_child stack   SetGoroutineStackSize(256 KiB), then prints a new goroutine's
+//                    thread stack size ("stack: N")
+// Exit code 0 when the scenario ran to its end, 2 on a usage error.
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gox/chan.h"
+#include "gox/error.h"
+#include "gox/go.h"
+#include "gox/wait_group.h"
+
+namespace {
+
+int Exit() {
+  gox::Chan<int> never(0);
+  std::mutex& held = *new std::mutex;  // leaked: goroutines wait on it past main
+  held.lock();                         // never unlocked: a foreign lock they block on
+  gox::WaitGroup started;
+  started.Add(40);
+  for (int i = 0; i < 20; ++i) {
+    gox::Go([never, &started]() mutable {
+      started.Done();
+      (void)never.Recv();
+    });
+    gox::Go([&held, &started] {
+      started.Done();
+      held.lock();
+    });
+  }
+  started.Wait();
+  // Every worker is blocked now: these queue up behind them.
+  for (int i = 0; i < 2000; ++i) gox::Go([&held] { held.lock(); });
+  std::printf("exiting: %d goroutines\n", gox::NumGoroutine());
+  std::fflush(stdout);
+  return 0;  // static destructors run while goroutines block and wait in the queue
+}
+
+int Limit() {
+  gox::Chan<int> release(0);
+  constexpr int kBlocked = 8;
+  gox::WaitGroup started;
+  started.Add(kBlocked);
+  for (int i = 0; i < kBlocked; ++i) {
+    gox::Go([release, &started]() mutable {
+      started.Done();
+      (void)release.Recv();
+    });
+  }
+  started.Wait();
+  // RLIMIT_NPROC does not bind root: become nobody first (threads and all).
+  if (geteuid() == 0 &&
+      (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)) {
+    std::perror("setresuid");
+    return 1;
+  }
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);  // keep /proc/self readable after the uid change
+  rlimit lim{1, 1};                    // below our own thread count: no new thread
+  if (setrlimit(RLIMIT_NPROC, &lim) != 0) {
+    std::perror("setrlimit");
+    return 1;
+  }
+  auto witness = std::make_shared<int>(0);  // captured by every goroutine below
+  int started_ok = 0;
+  std::string panic;
+  for (int i = 0; i < 1000 && panic.empty(); ++i) {
+    try {
+      gox::Go([release, witness]() mutable { (void)release.Recv(); });
+      ++started_ok;
+    } catch (const gox::Panic& p) {
+      panic = p.what();
+    }
+  }
+  std::printf("panic: %s\n", panic.c_str());
+  std::printf("queued: %d\n", started_ok);
+  std::printf("numgoroutine: %d (want %d)\n", gox::NumGoroutine(), kBlocked + started_ok);
+  // Raise the limit again: the queued goroutines get threads, and all finish.
+  lim = {RLIM_INFINITY, RLIM_INFINITY};
+  if (setrlimit(RLIMIT_NPROC, &lim) != 0) lim = {100000, 100000};
+  (void)setrlimit(RLIMIT_NPROC, &lim);
+  release.Close();
+  bool gone = gox::WaitGoroutines(std::chrono::seconds(30));
+  std::printf("gone: %d numgoroutine: %d witness refs: %ld\n", gone ? 1 : 0, gox::NumGoroutine(),
+              witness.use_count());
+  return 0;
+}
+
+int Stack() {
+  gox::SetGoroutineStackSize(256 * 1024);
+  gox::Chan<std::size_t> size(1);
+  gox::Go([size]() mutable {
+    pthread_attr_t attr;
+    std::size_t n = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+      pthread_attr_getstacksize(&attr, &n);
+      pthread_attr_destroy(&attr);
+    }
+    size.Send(n);
+  });
+  std::printf("stack: %zu\n", *size.Recv());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "exit") == 0) return Exit();
+  if (argc == 2 && std::strcmp(argv[1], "limit") == 0) return Limit();
+  if (argc == 2 && std::strcmp(argv[1], "stack") == 0) return Stack();
+  std::fprintf(stderr, "usage: go_child exit|limit|stack\n");
+  return 2;
+}
