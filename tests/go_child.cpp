@@ -3,8 +3,8 @@
 //                    std::mutex) and more still queued; prints "exiting: N goroutines"
 //   go_child limit   lowers RLIMIT_NPROC below the process's thread count, then
 //                    calls Go until it panics; prints what it saw (see below)
-//   go_child stack   SetGoroutineStackSize(256 KiB), then prints a new goroutine's
-//                    thread stack size ("stack: N")
+//   go_child stack   prints a goroutine thread's stack size, by default and after
+//                    SetGoroutineStackSize(256 KiB) ("stack: default N set M")
 // Exit code 0 when the scenario ran to its end, 2 on a usage error.
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -68,7 +68,9 @@ int Limit() {
     return 1;
   }
   prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);  // keep /proc/self readable after the uid change
-  rlimit lim{1, 1};                    // below our own thread count: no new thread
+  rlimit old{};
+  getrlimit(RLIMIT_NPROC, &old);
+  rlimit lim{1, old.rlim_max};  // soft limit below our own thread count: no new thread
   if (setrlimit(RLIMIT_NPROC, &lim) != 0) {
     std::perror("setrlimit");
     return 1;
@@ -88,9 +90,7 @@ int Limit() {
   std::printf("queued: %d\n", started_ok);
   std::printf("numgoroutine: %d (want %d)\n", gox::NumGoroutine(), kBlocked + started_ok);
   // Raise the limit again: the queued goroutines get threads, and all finish.
-  lim = {RLIM_INFINITY, RLIM_INFINITY};
-  if (setrlimit(RLIMIT_NPROC, &lim) != 0) lim = {100000, 100000};
-  (void)setrlimit(RLIMIT_NPROC, &lim);
+  (void)setrlimit(RLIMIT_NPROC, &old);
   release.Close();
   bool gone = gox::WaitGoroutines(std::chrono::seconds(30));
   std::printf("gone: %d numgoroutine: %d witness refs: %ld\n", gone ? 1 : 0, gox::NumGoroutine(),
@@ -98,20 +98,32 @@ int Limit() {
   return 0;
 }
 
+// ThreadStackSize is the stack size of the calling thread.
+std::size_t ThreadStackSize() {
+  pthread_attr_t attr;
+  std::size_t n = 0;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    pthread_attr_getstacksize(&attr, &n);
+    pthread_attr_destroy(&attr);
+  }
+  return n;
+}
+
 int Stack() {
-  gox::SetGoroutineStackSize(256 * 1024);
   gox::Chan<std::size_t> size(1);
-  gox::Go([size]() mutable {
-    pthread_attr_t attr;
-    std::size_t n = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
-      pthread_attr_getstacksize(&attr, &n);
-      pthread_attr_destroy(&attr);
-    }
-    size.Send(n);
+  gox::Chan<int> hold(0);
+  // The first goroutine keeps its (default-size) thread busy, so the second
+  // one needs a new thread, started after SetGoroutineStackSize.
+  gox::Go([size, hold]() mutable {
+    size.Send(ThreadStackSize());
+    (void)hold.Recv();
   });
-  std::printf("stack: %zu\n", *size.Recv());
-  return 0;
+  const std::size_t def = *size.Recv();
+  gox::SetGoroutineStackSize(256 * 1024);
+  gox::Go([size]() mutable { size.Send(ThreadStackSize()); });
+  std::printf("stack: default %zu set %zu\n", def, *size.Recv());
+  hold.Close();
+  return gox::WaitGoroutines(std::chrono::seconds(30)) ? 0 : 1;
 }
 
 }  // namespace
