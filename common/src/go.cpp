@@ -274,10 +274,11 @@ void* SysmonMain(void*) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, nullptr);  // library thread: signals go elsewhere
   (void)prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);   // a 20 us tick, not 20 + 50 us of slack
+  // Like Go's sysmon, the tick doubles after 50 ticks with nothing to do (up
+  // to 1 ms here, 10 ms in Go); kPreempt is Go's time slice (see below).
   constexpr auto kMaxDelay = std::chrono::milliseconds(1);
   constexpr int kQuietTicks = 50;
-  constexpr auto kPreempt =
-      std::chrono::milliseconds(10);  // Go's sysmon: back off after 50 ticks with nothing to do
+  constexpr auto kPreempt = std::chrono::milliseconds(10);
   std::chrono::nanoseconds delay = kSysmonTick;
   uint64_t last_pops = 0;
   int empty_ticks = 0, calm_ticks = 0;

@@ -45,6 +45,8 @@ int Ncpu() {
 std::atomic<int> g_spinners{0};
 std::atomic<int> g_peak_spinners{0};
 
+void RecordPeak(int now);
+
 // TrySpin takes a spinner slot if the machine has a CPU to spare for it.
 bool TrySpin() {
   const int ncpu = Ncpu();
@@ -54,10 +56,31 @@ bool TrySpin() {
     g_spinners.fetch_sub(1, std::memory_order_relaxed);
     return false;
   }
+  RecordPeak(now);
+  return true;
+}
+
+// TrySpinOrWait is TrySpin with a grace of ~1 us when the slots are taken: in
+// a ping-pong the other side is just leaving its spin (it saw our Unpark) and
+// frees its slot a few hundred ns later. True: the caller holds a slot.
+// False: state_ became 1 meanwhile (*woken) or no slot came (sleep).
+bool TrySpinOrWait(const std::atomic<uint32_t>& state, bool* woken) {
+  if (TrySpin()) return true;
+  for (int i = 0; i < 64; ++i) {  // ~1 us of pause
+    CpuRelax();
+    if (state.load(std::memory_order_acquire) == 1) {
+      *woken = true;
+      return false;
+    }
+    if (g_spinners.load(std::memory_order_relaxed) < MaxSpinners() && TrySpin()) return true;
+  }
+  return false;
+}
+
+void RecordPeak(int now) {
   int peak = g_peak_spinners.load(std::memory_order_relaxed);
   while (now > peak && !g_peak_spinners.compare_exchange_weak(peak, now)) {
   }
-  return true;
 }
 
 // Spin waits for state 1 up to kSpin + kYield; true if it came.
@@ -89,10 +112,13 @@ bool Parker::ParkFor(std::chrono::nanoseconds limit) {
   if (state_.load(std::memory_order_acquire) == 1) return true;
   const auto start = std::chrono::steady_clock::now();
   const bool forever = limit == std::chrono::nanoseconds::max();
-  if (TrySpin()) {
+  bool woken = false;
+  if (TrySpinOrWait(state_, &woken)) {
     bool got = Spin(state_);
     g_spinners.fetch_sub(1, std::memory_order_relaxed);
     if (got) return true;
+  } else if (woken) {
+    return true;
   }
   BeforeSleep();
   bool unparked = Sleep(start, forever, limit);
