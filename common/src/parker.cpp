@@ -101,7 +101,15 @@ bool Spin(const std::atomic<uint32_t>& state) {
 
 }  // namespace
 
-int MaxSpinners() { return Ncpu() / 2 > 1 ? Ncpu() / 2 : 1; }
+int MaxSpinners() {
+  // GOX_MAX_SPINNERS overrides the bound (for experiments).
+  static const int n = [] {
+    const char* e = std::getenv("GOX_MAX_SPINNERS");
+    if (e != nullptr && std::atoi(e) > 0) return std::atoi(e);
+    return Ncpu() / 2 > 1 ? Ncpu() / 2 : 1;
+  }();
+  return n;
+}
 int Spinners() { return g_spinners.load(std::memory_order_relaxed); }
 int PeakSpinners() { return g_peak_spinners.load(std::memory_order_relaxed); }
 void ResetPeakSpinners() { g_peak_spinners.store(0, std::memory_order_relaxed); }
