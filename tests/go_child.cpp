@@ -17,8 +17,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "gox/chan.h"
+#include "gox/detail/parker.h"
 #include "gox/error.h"
 #include "gox/go.h"
 #include "gox/wait_group.h"
@@ -61,6 +63,11 @@ int Limit() {
     });
   }
   started.Wait();
+  // Wait until all 8 sleep in Recv (bounded poll), so the next Go sees free
+  // CPUs and starts a thread at once instead of queueing.
+  for (int i = 0; i < 10000 && gox::detail::ActiveGoroutineThreads() > 0; ++i) {
+    std::this_thread::yield();
+  }
   // RLIMIT_NPROC does not bind root: become nobody first (threads and all).
   if (geteuid() == 0 &&
       (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)) {
@@ -78,7 +85,10 @@ int Limit() {
   auto witness = std::make_shared<int>(0);  // captured by every goroutine below
   int started_ok = 0;
   std::string panic;
-  for (int i = 0; i < 1000 && panic.empty(); ++i) {
+  // On 1 CPU Go queues instead; the monitor then fails to start a thread and
+  // the next Go tries itself and panics.
+  for (int i = 0; i < 100000 && panic.empty(); ++i) {
+    if (i > 0) std::this_thread::yield();
     try {
       gox::Go([release, witness]() mutable { (void)release.Recv(); });
       ++started_ok;

@@ -396,9 +396,10 @@ void Spawn(std::unique_ptr<Task> task) {
     w->parker.Unpark();  // Workers are never freed, so this may follow the unlock
     return;
   }
-  // A CPU is free: start a worker for this goroutine now. The caller runs on a
-  // CPU too (counted in active if it is a worker itself).
-  const int busy = s.active.load(std::memory_order_relaxed) + (tls_worker == nullptr ? 1 : 0);
+  // A CPU is free: start a worker for this goroutine now. (The caller is not
+  // counted: like a Go P whose goroutine blocks in Wait, its CPU is soon free,
+  // and two goroutines started together must be able to run in parallel.)
+  const int busy = s.active.load(std::memory_order_relaxed);
   // Also when the last thread start for the queue failed: then this goroutine
   // gets a thread now or Go panics (the queue would wait for one in vain).
   const bool retry = s.thread_err != 0;
