@@ -17,7 +17,7 @@
 //   - at once, if fewer than ncpu workers are running (there is a free CPU);
 //   - at once, when a goroutine's thread is about to sleep in a gox primitive
 //     (channel, select, Mutex, ...: the Parker tells us) and work is queued;
-//   - after one monitor tick (kSysmonTick, 20 us, Go's sysmon period) without
+//   - after two monitor ticks (kSysmonTick, 20 us, Go's sysmon period) without
 //     progress, if the workers block elsewhere (std::mutex, sleep, a syscall)
 //     or compute for long: the monitor sees the queue non-empty and no task
 //     taken since its last look, and starts a worker.
@@ -28,12 +28,14 @@
 // So a goroutine blocked outside gox delays a queued one by about two ticks
 // plus a thread start when a CPU is idle (36 us measured), by ~10 ms plus that
 // when all CPUs are busy (16 ms measured at load 12 on 2 CPUs); threads ~
-// blocked goroutines + ncpu. (The monitor
-// ticks only while work is queued; its tick grows to 1 ms while the queue
-// keeps moving.) A worker with nothing to do waits kIdleRetire, then exits.
+// blocked goroutines + ncpu. (The monitor ticks only while work is queued;
+// its tick grows to 1 ms while the queue keeps moving.) A worker with nothing
+// to do waits kIdleRetire, then exits.
 // Who writes what: the queue, the idle list and the thread counts are guarded
 // by one mutex; `active` (workers running a goroutine that is not asleep) and
-// the goroutine count are atomics read without it, as hints.
+// the goroutine count are atomics read without it, as hints. A task handed to
+// an idle worker is stored under the mutex, then the worker is unparked after
+// the unlock: worker records are never freed, so a late unpark is harmless.
 // Ordering: Go(f) pushes f under the mutex and a worker pops it under the same
 // mutex (or gets it through thread creation), so what the caller did before
 // Go(f) is visible to f.
