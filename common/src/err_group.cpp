@@ -9,7 +9,9 @@
 
 namespace gox {
 
-struct ErrGroup::State {
+namespace detail {
+
+struct ErrGroupState {
   std::mutex mu;
   std::condition_variable slot_freed;  // tokens dropped or the limit changed
   std::condition_variable idle;        // running dropped to 0
@@ -20,14 +22,7 @@ struct ErrGroup::State {
   Error err;                           // guarded by mu; the first error
   CancelCauseFunc cancel;              // set by WithContext before sharing; then read-only
 
-  void Run(std::unique_ptr<detail::ErrTask> task, bool has_token) {
-    Error e;
-    try {
-      e = task->Run();
-    } catch (...) {
-      e = Error::FromException(std::current_exception(), "panic: ");
-    }
-    task.reset();  // the task's captures die before Wait can return
+  void Finish(Error e, bool has_token) {
     if (e) {
       bool first = false;
       {
@@ -49,6 +44,20 @@ struct ErrGroup::State {
   }
 };
 
+void ErrTask::Run() {
+  Error e;
+  try {
+    e = Call();
+  } catch (...) {
+    e = Error::FromException(std::current_exception(), "panic: ");
+  }
+  Drop();  // f's captures die before Wait can return
+  std::shared_ptr<ErrGroupState> g = std::move(group);
+  g->Finish(std::move(e), has_token);
+}
+
+}  // namespace detail
+
 ErrGroup::ErrGroup() : s_(std::make_shared<State>()) {}
 
 bool ErrGroup::Start(std::unique_ptr<detail::ErrTask> task, bool block) {
@@ -65,9 +74,10 @@ bool ErrGroup::Start(std::unique_ptr<detail::ErrTask> task, bool block) {
     }
     ++s_->running;
   }
+  task->group = s_;
+  task->has_token = has_token;
   try {
-    gox::Go(
-        [s = s_, t = std::move(task), has_token]() mutable { s->Run(std::move(t), has_token); });
+    detail::Spawn(std::move(task));  // the task is the goroutine: no second wrapper
   } catch (...) {
     std::lock_guard lock(s_->mu);
     if (has_token) {

@@ -14,37 +14,52 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
 #include "gox/context.h"
 #include "gox/error.h"
+#include "gox/go.h"
 
 namespace gox {
 namespace detail {
 
-// ErrTask is a move-only type-erased Error() callable.
-class ErrTask {
+struct ErrGroupState;
+
+// ErrTask is a goroutine of a group: the same run-queue Task as gox::Go's (one
+// allocation per task), whose Run calls f, destroys f's captures, then reports
+// the result to the group (err_group.cpp).
+class ErrTask : public Task {
  public:
-  virtual ~ErrTask() = default;
-  virtual Error Run() = 0;
+  void Run() final;
+
+  std::shared_ptr<ErrGroupState> group;  // set by ErrGroup::Start
+  bool has_token = false;                // holds a SetLimit slot
+
+ protected:
+  virtual Error Call() = 0;  // calls f
+  virtual void Drop() = 0;   // destroys f (and its captures)
 };
 
 template <class F>
 class ErrTaskImpl final : public ErrTask {
  public:
-  explicit ErrTaskImpl(F f) : f_(std::move(f)) {}
-  Error Run() override {
+  explicit ErrTaskImpl(F f) : f_(std::in_place, std::move(f)) {}
+
+ protected:
+  Error Call() override {
     if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
-      f_();
+      (*f_)();
       return Error();
     } else {
-      return Error(f_());
+      return Error((*f_)());
     }
   }
+  void Drop() override { f_.reset(); }
 
  private:
-  F f_;
+  std::optional<F> f_;
 };
 
 template <class F>
@@ -89,7 +104,7 @@ class ErrGroup {
   // error (nil if none). May be called more than once.
   Error Wait();
 
-  struct State;
+  using State = detail::ErrGroupState;
 
  private:
   friend std::pair<ErrGroup, Context> WithContext(Context parent);
