@@ -45,7 +45,41 @@ Waiter* WaitQueue::Claim() {
   return nullptr;
 }
 
+bool ParkOn(WaitQueue& q, void* elem, std::unique_lock<ChanMutex>& lock) {
+  SelectGroup group;
+  Waiter me;
+  me.group = &group;
+  me.elem = elem;
+  q.Push(&me);
+  lock.unlock();
+  group.parker.Park();
+  return group.ok;
+}
+
 namespace {
+
+// SmallArray is n default-constructed Ts: on the stack for the common sizes
+// (a select of up to kInline cases), on the heap beyond.
+template <class T>
+class SmallArray {
+ public:
+  explicit SmallArray(std::size_t n) {
+    if (n > kInline) {
+      heap_.resize(n);
+      data_ = heap_.data();
+    }
+  }
+  SmallArray(const SmallArray&) = delete;
+  SmallArray& operator=(const SmallArray&) = delete;
+  T& operator[](std::size_t i) { return data_[i]; }
+  T* data() { return data_; }
+
+ private:
+  static constexpr std::size_t kInline = 8;
+  T inline_[kInline]{};
+  std::vector<T> heap_;
+  T* data_ = inline_;
+};
 
 // Locks the distinct channels of a select in address order (Go's lockorder),
 // so two selects over the same channels never deadlock.
@@ -68,15 +102,8 @@ class LockAll {
 
 std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
   // Poll order: a random permutation of the non-nil cases (uniform choice
-  // among ready cases). Small arrays on the stack for the common sizes.
-  constexpr std::size_t kInline = 8;
-  std::size_t poll_buf[kInline];
-  std::vector<std::size_t> poll_heap;
-  std::size_t* poll = poll_buf;
-  if (n > kInline) {
-    poll_heap.resize(n);
-    poll = poll_heap.data();
-  }
+  // among ready cases).
+  SmallArray<std::size_t> poll(n);
   std::size_t live = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (cases[i]->chan == nullptr) continue;
@@ -90,13 +117,8 @@ std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
     BlockForever();
   }
 
-  ChanBase* order_buf[kInline];
-  std::vector<ChanBase*> order_heap;
-  ChanBase** order = order_buf;
-  if (live > kInline) {
-    order_heap.resize(live);
-    order = order_heap.data();
-  }
+  SmallArray<ChanBase*> order_arr(live);
+  ChanBase** order = order_arr.data();
   for (std::size_t k = 0; k < live; ++k) order[k] = cases[poll[k]]->chan;
   std::sort(order, order + live);
   LockAll locks(order, static_cast<std::size_t>(std::unique(order, order + live) - order));
@@ -121,13 +143,7 @@ std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
 
   // Pass 2: queue one waiter per case, all sharing one group, and park.
   SelectGroup group;
-  Waiter wait_buf[kInline];
-  std::vector<Waiter> wait_heap;
-  Waiter* waiters = wait_buf;
-  if (n > kInline) {
-    wait_heap.resize(n);
-    waiters = wait_heap.data();
-  }
+  SmallArray<Waiter> waiters(n);
   for (std::size_t k = 0; k < live; ++k) {
     std::size_t i = poll[k];
     Waiter& w = waiters[i];

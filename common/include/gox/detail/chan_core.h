@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstddef>
+#include <mutex>
+
 #include "gox/detail/chan_mutex.h"
 #include "gox/detail/parker.h"
 
@@ -83,6 +85,11 @@ class SelectCase {
 // send case on a closed channel. Without default and with no non-nil case it
 // blocks forever.
 std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default);
+
+// ParkOn is the blocking half of Send and Recv: it queues the caller on q as a
+// Waiter carrying elem, releases lock (held on q's channel), and parks until a
+// partner or Close commits it. Returns true if a value moved, false for Close.
+bool ParkOn(WaitQueue& q, void* elem, std::unique_lock<ChanMutex>& lock);
 
 // Wake unparks w's thread; call after unlocking the channel.
 inline void Wake(Waiter* w) {
