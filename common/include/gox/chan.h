@@ -17,10 +17,8 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <utility>
-#include <vector>
 
 #include "gox/detail/chan_state.h"
 #include "gox/error.h"
@@ -43,87 +41,33 @@ class Chan {
   // Send blocks until v is delivered. Panics if the channel is (or becomes) closed.
   void Send(T v) const {
     if (!s_) detail::BlockForever();
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    detail::Try r = s_->TrySendLocked(v, &wake);
-    if (r == detail::Try::kBlock) {
-      if (!detail::ParkOn(s_->sendq, &v, lock)) throw Panic("send on closed channel");
-      return;
-    }
-    lock.unlock();
-    if (r == detail::Try::kClosed) throw Panic("send on closed channel");
-    detail::Wake(wake);
+    s_->Send(v);
   }
 
   // Recv blocks for a value; returns nullopt once the channel is closed and drained.
   std::optional<T> Recv() const {
     if (!s_) detail::BlockForever();
-    std::optional<T> out;
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    if (s_->TryRecvLocked(&out, &wake) == detail::Try::kBlock) {
-      detail::ParkOn(s_->recvq, &out, lock);  // out stays empty if woken by Close
-      return out;
-    }
-    lock.unlock();
-    detail::Wake(wake);
-    return out;
+    return s_->Recv();
   }
 
   // TrySend delivers v if that needs no waiting; false otherwise (nil: false),
   // and then v is dropped (it was taken by value). Panics on a closed channel,
   // as Go's select-with-default send does.
-  bool TrySend(T v) const {
-    if (!s_) return false;
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    detail::Try r = s_->TrySendLocked(v, &wake);
-    lock.unlock();
-    if (r == detail::Try::kClosed) throw Panic("send on closed channel");
-    detail::Wake(wake);
-    return r == detail::Try::kDone;
-  }
+  bool TrySend(T v) const { return s_ ? s_->TrySend(v) : false; }
 
   // TryRecv returns a value if one is ready; nullopt if none is, or if the
   // channel is closed and drained (Select with Default tells these apart).
-  std::optional<T> TryRecv() const {
-    std::optional<T> out;
-    if (!s_) return out;
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    s_->TryRecvLocked(&out, &wake);
-    lock.unlock();
-    detail::Wake(wake);
-    return out;
-  }
+  std::optional<T> TryRecv() const { return s_ ? s_->TryRecv() : std::nullopt; }
 
   // Close closes the channel: buffered values stay readable, then receives
   // return nullopt; blocked receivers wake with nullopt and blocked senders panic.
   void Close() const {
     if (!s_) throw Panic("close of nil channel");
-    std::vector<detail::Waiter*> wake;
-    {
-      std::lock_guard lock(s_->mu);
-      if (s_->closed) throw Panic("close of closed channel");
-      s_->closed = true;
-      while (detail::Waiter* w = s_->recvq.Claim()) {
-        detail::Commit(w, false);
-        wake.push_back(w);
-      }
-      while (detail::Waiter* w = s_->sendq.Claim()) {
-        detail::Commit(w, false);
-        wake.push_back(w);
-      }
-    }
-    for (detail::Waiter* w : wake) detail::Wake(w);
+    s_->Close();
   }
 
   // Len is the number of buffered values; Cap the capacity (0 for nil).
-  std::size_t Len() const {
-    if (!s_) return 0;
-    std::lock_guard lock(s_->mu);
-    return s_->buf.size();
-  }
+  std::size_t Len() const { return s_ ? s_->Len() : 0; }
   std::size_t Cap() const { return s_ ? s_->cap : 0; }
   bool IsNil() const { return s_ == nullptr; }
 
