@@ -72,7 +72,8 @@ enum class Try { kDone, kClosed, kBlock };
 // ChanBase is the untyped state of a channel; mu guards everything but ring.
 class ChanBase {
  public:
-  explicit ChanBase(std::size_t capacity) : cap(capacity), ring(capacity) {}
+  ChanBase(std::size_t capacity, std::size_t value_size, std::size_t value_align)
+      : cap(capacity), ring(capacity, value_size, value_align) {}
   virtual ~ChanBase() = default;
   const std::size_t cap;
   ChanMutex mu;

@@ -46,11 +46,12 @@
 #pragma once
 
 #include <sched.h>
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <new>
 
 #include "gox/detail/parker.h"
 
@@ -92,13 +93,27 @@ class RingIndex {
   };
 
   RingIndex() = default;  // unbuffered channel: no ring
-  explicit RingIndex(std::size_t cap)
+  // Each slot is {stamp, value}: one cache line holds both. The value bytes
+  // (value_size, value_align) belong to ChanState<T>; see Value().
+  RingIndex(std::size_t cap, std::size_t value_size, std::size_t value_align)
       : cap_(cap),
         mark_(std::bit_ceil(static_cast<uint64_t>(cap) + 1)),
         lap_(2 * mark_),
-        stamps_(std::make_unique<std::atomic<uint64_t>[]>(cap)) {
-    for (std::size_t i = 0; i < cap; ++i) stamps_[i].store(i, std::memory_order_relaxed);
+        value_offset_(RoundUp(sizeof(Stamp), value_align)),
+        stride_(RoundUp(value_offset_ + value_size, std::max(alignof(Stamp), value_align))),
+        align_(std::max(alignof(Stamp), value_align)) {
+    if (cap == 0) return;
+    slots_ = static_cast<unsigned char*>(::operator new(cap* stride_, std::align_val_t(align_)));
+    for (std::size_t i = 0; i < cap; ++i) new (slots_ + i * stride_) Stamp(i);
   }
+  ~RingIndex() {
+    if (slots_ != nullptr) ::operator delete(slots_, std::align_val_t(align_));
+  }
+  RingIndex(const RingIndex&) = delete;
+  RingIndex& operator=(const RingIndex&) = delete;
+
+  // Value is the storage of slot i's value.
+  void* Value(std::size_t i) const { return slots_ + i * stride_ + value_offset_; }
 
   // StartSend claims the slot for the next send: kDone (write the value to
   // t->index, then FinishSend), kNotReady (full) or kClosed.
@@ -108,7 +123,7 @@ class RingIndex {
     for (;;) {
       if (tail & mark_) return RingOp::kClosed;
       const std::size_t index = static_cast<std::size_t>(tail & (mark_ - 1));
-      const uint64_t stamp = stamps_[index].load(std::memory_order_acquire);
+      const uint64_t stamp = At(index).load(std::memory_order_acquire);
       if (stamp == tail) {
         if (tail_.compare_exchange_weak(tail, Next(tail), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
@@ -126,7 +141,7 @@ class RingIndex {
       }
     }
   }
-  void FinishSend(const Ticket& t) { stamps_[t.index].store(t.stamp, std::memory_order_release); }
+  void FinishSend(const Ticket& t) { At(t.index).store(t.stamp, std::memory_order_release); }
 
   // StartRecv claims the slot of the next receive: kDone (move the value out of
   // t->index, then FinishRecv), kNotReady (empty) or kClosed (closed and drained).
@@ -135,7 +150,7 @@ class RingIndex {
     uint64_t head = head_.load(std::memory_order_relaxed);
     for (;;) {
       const std::size_t index = static_cast<std::size_t>(head & (mark_ - 1));
-      const uint64_t stamp = stamps_[index].load(std::memory_order_acquire);
+      const uint64_t stamp = At(index).load(std::memory_order_acquire);
       if (stamp == head + 1) {
         if (head_.compare_exchange_weak(head, Next(head), std::memory_order_seq_cst,
                                         std::memory_order_relaxed)) {
@@ -154,7 +169,7 @@ class RingIndex {
       }
     }
   }
-  void FinishRecv(const Ticket& t) { stamps_[t.index].store(t.stamp, std::memory_order_release); }
+  void FinishRecv(const Ticket& t) { At(t.index).store(t.stamp, std::memory_order_release); }
 
   // SendReady: a send would not block now (room, or closed). RecvReady: a
   // receive would not block (a value, or closed). Both may be stale at once.
@@ -196,10 +211,19 @@ class RingIndex {
 
   alignas(64) std::atomic<uint64_t> head_{0};
   alignas(64) std::atomic<uint64_t> tail_{0};
+  using Stamp = std::atomic<uint64_t>;
+  static std::size_t RoundUp(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
+  Stamp& At(std::size_t i) const {
+    return *std::launder(reinterpret_cast<Stamp*>(slots_ + i * stride_));
+  }
+
   alignas(64) std::size_t cap_ = 0;
   uint64_t mark_ = 1;
   uint64_t lap_ = 2;
-  std::unique_ptr<std::atomic<uint64_t>[]> stamps_;
+  std::size_t value_offset_ = 0;
+  std::size_t stride_ = 0;
+  std::size_t align_ = 1;
+  unsigned char* slots_ = nullptr;
 };
 
 }  // namespace gox::detail

@@ -41,8 +41,7 @@ class ChanState final : public ChanBase {
                 "gox::Chan<T>: T's move constructor must be noexcept");
 
  public:
-  explicit ChanState(std::size_t capacity)
-      : ChanBase(capacity), slots_(capacity > 0 ? new Slot[capacity] : nullptr) {}
+  explicit ChanState(std::size_t capacity) : ChanBase(capacity, sizeof(T), alignof(T)) {}
   ~ChanState() override {
     for (std::size_t n = cap > 0 ? ring.Len() : 0, i = ring.HeadIndex(); n > 0; --n) {
       At(i)->~T();
@@ -152,7 +151,7 @@ class ChanState final : public ChanBase {
     RingIndex::Ticket t;
     RingOp r = ring.StartSend(&t);
     if (r != RingOp::kDone) return r;
-    new (slots_[t.index].bytes) T(std::move(v));
+    new (ring.Value(t.index)) T(std::move(v));
     ring.FinishSend(t);
     if (recvq.MaybeWaiting()) WakeRetry(*this, recvq);
     return RingOp::kDone;
@@ -208,7 +207,7 @@ class ChanState final : public ChanBase {
     }
     RingIndex::Ticket t;
     if (ring.StartSend(&t) != RingOp::kDone) return Try::kBlock;  // full (closed: see above)
-    new (slots_[t.index].bytes) T(std::move(v));
+    new (ring.Value(t.index)) T(std::move(v));
     ring.FinishSend(t);
     if (Waiter* r = recvq.Claim()) {  // values were ahead of v: it takes from the ring
       Commit(r, Woken::kRetry);
@@ -240,10 +239,7 @@ class ChanState final : public ChanBase {
   }
 
  private:
-  struct Slot {
-    alignas(T) unsigned char bytes[sizeof(T)];
-  };
-  T* At(std::size_t i) { return std::launder(reinterpret_cast<T*>(slots_[i].bytes)); }
+  T* At(std::size_t i) { return std::launder(static_cast<T*>(ring.Value(i))); }
 
   void Take(const RingIndex::Ticket& t, std::optional<T>* out) {
     T* p = At(t.index);
@@ -262,7 +258,7 @@ class ChanState final : public ChanBase {
       Commit(s, Woken::kRetry);
       return;
     }
-    new (slots_[t.index].bytes) T(std::move(*static_cast<T*>(s->elem)));
+    new (ring.Value(t.index)) T(std::move(*static_cast<T*>(s->elem)));
     ring.FinishSend(t);
     Commit(s, Woken::kValue);
     if (Waiter* r = recvq.Claim()) {  // queued after the ring looked empty
@@ -292,8 +288,6 @@ class ChanState final : public ChanBase {
       backoff.Snooze();
     }
   }
-
-  std::unique_ptr<Slot[]> slots_;
 };
 
 }  // namespace gox::detail
