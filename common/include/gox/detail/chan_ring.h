@@ -6,15 +6,15 @@
 // to the channel's waiter queues (chan_state.h).
 //
 // Positions. A position is one 64-bit word {lap | index}: index in [0, cap) in
-// the low bits, then one spare bit (kMark), then the lap count. Each index is
+// the low bits, then one spare bit (mark_), then the lap count. Each index is
 // used once per lap; "pos + 1" never collides with the next lap's index 0 because
 // index + 1 <= cap < mark. Next(pos) is pos + 1, or the next lap's index 0.
 //   tail_  the position the next send writes. Its mark bit is the closed flag.
 //   head_  the position the next receive reads.
 //
-// Stamps: one atomic word per slot says what the slot holds, written by the
-// thread that owns the slot at that moment (the one whose CAS on tail_/head_
-// claimed it):
+// Stamps: one atomic word per slot, next to the slot's value (one cache line),
+// says what the slot holds. It is written by the thread that owns the slot at
+// that moment (the one whose CAS on tail_/head_ claimed it):
 //   stamp == pos        empty, free for the send at position pos. Written by the
 //                       receiver of the same index one lap earlier, once it moved
 //                       that value out (or by the constructor, for lap 0).
