@@ -1,0 +1,197 @@
+// sync_bench: gox's sync primitives (Go twins: bench/go/sync_bench_test.go).
+//   MutexUncontended                 Lock+Unlock on one thread
+//   MutexContended/threads:N         N threads Lock, count, Unlock (ns per lock, all threads)
+//   RWMutexReadMostly/threads:N      N readers RLock+read+RUnlock; 1 writer Lock+write+Unlock,
+//                                    then sleeps 100 us (ns per read, all readers)
+//   PoolGetPut4K / NewDelete4K       a 4 KiB buffer from gox::Pool (Get, touch, Put) vs
+//                                    new+delete, on 1 thread and on every core
+//   AtomicValueLoad/writer:0|1       Load + read a field; writer:1 = a second thread Stores
+//                                    a new value in a loop meanwhile
+//   MutexStarvationWait/pct:50|99|100  lesson 10's scenario: a hog re-locks at once and
+//                                    sleeps 100 us inside the lock; a waiter sleeps
+//                                    100 us, then locks; the time is the waiter's wait
+//                                    (p50, p99, max) over a 250 ms run
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "gox/atomic_value.h"
+#include "gox/mutex.h"
+#include "gox/pool.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+void BM_MutexUncontended(benchmark::State& state) {
+  gox::Mutex mu;
+  int64_t n = 0;
+  for (auto _ : state) {
+    mu.Lock();
+    ++n;
+    mu.Unlock();
+  }
+  benchmark::DoNotOptimize(n);
+}
+BENCHMARK(BM_MutexUncontended);
+
+gox::Mutex g_mu;
+int64_t g_count = 0;  // guarded by g_mu
+
+void BM_MutexContended(benchmark::State& state) {
+  for (auto _ : state) {
+    g_mu.Lock();
+    ++g_count;
+    g_mu.Unlock();
+  }
+}
+BENCHMARK(BM_MutexContended)->Threads(2)->Threads(4)->UseRealTime();
+
+gox::RWMutex g_rw;
+int64_t g_shared = 0;  // guarded by g_rw
+std::atomic<bool> g_writer_stop{false};
+std::thread g_writer;
+
+void BM_RWMutexReadMostly(benchmark::State& state) {
+  if (state.thread_index() == 0) {
+    g_writer_stop.store(false);
+    g_writer = std::thread([] {
+      while (!g_writer_stop.load(std::memory_order_relaxed)) {
+        g_rw.Lock();
+        ++g_shared;
+        g_rw.Unlock();
+        std::this_thread::sleep_for(100us);
+      }
+    });
+  }
+  int64_t sum = 0;
+  for (auto _ : state) {
+    g_rw.RLock();
+    sum += g_shared;
+    g_rw.RUnlock();
+  }
+  benchmark::DoNotOptimize(sum);
+  if (state.thread_index() == 0) {
+    g_writer_stop.store(true);
+    g_writer.join();
+  }
+}
+BENCHMARK(BM_RWMutexReadMostly)->Threads(2)->Threads(4)->UseRealTime();
+
+using Buf = std::array<char, 4096>;
+gox::Pool<Buf> g_pool([] { return std::make_unique<Buf>(); });
+
+void BM_PoolGetPut4K(benchmark::State& state) {
+  for (auto _ : state) {
+    std::unique_ptr<Buf> b = g_pool.Get();
+    (*b)[0] = 1;
+    (*b)[4095] = 2;
+    benchmark::DoNotOptimize(b.get());
+    g_pool.Put(std::move(b));
+  }
+}
+BENCHMARK(BM_PoolGetPut4K)->Threads(1)->ThreadPerCpu()->UseRealTime();
+
+void BM_NewDelete4K(benchmark::State& state) {
+  for (auto _ : state) {
+    auto b = std::make_unique_for_overwrite<Buf>();
+    (*b)[0] = 1;
+    (*b)[4095] = 2;
+    benchmark::DoNotOptimize(b.get());
+  }
+}
+BENCHMARK(BM_NewDelete4K)->Threads(1)->ThreadPerCpu()->UseRealTime();
+
+struct Config {
+  int64_t version;
+  int64_t limit;
+};
+
+void BM_AtomicValueLoad(benchmark::State& state) {
+  gox::AtomicValue<Config> v;
+  v.Store(std::make_shared<const Config>(Config{0, 100}));
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> stores{0};
+  std::thread writer;
+  if (state.range(0) != 0) {
+    writer = std::thread([&] {
+      for (int64_t i = 1; !stop.load(std::memory_order_relaxed); ++i) {
+        v.Store(std::make_shared<const Config>(Config{i, 100}));
+        stores.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  int64_t sum = 0;
+  for (auto _ : state) sum += v.Load()->limit;
+  benchmark::DoNotOptimize(sum);
+  stop.store(true);
+  if (writer.joinable()) writer.join();
+  state.counters["stores"] = static_cast<double>(stores.load());
+}
+BENCHMARK(BM_AtomicValueLoad)->ArgName("writer")->Arg(0)->Arg(1)->UseRealTime();
+
+// Starvation runs lesson 10's scenario once on gox::Mutex and returns the waiter's
+// sorted waits in ns.
+std::vector<double> Starvation(std::chrono::nanoseconds run, int64_t* hog_acquisitions) {
+  gox::Mutex mu;
+  std::vector<double> waits;
+  waits.reserve(1 << 14);
+  std::atomic<bool> stop{false};
+  std::thread waiter([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      std::this_thread::sleep_for(100us);
+      auto asked = Clock::now();
+      mu.Lock();
+      auto got = Clock::now();
+      mu.Unlock();
+      waits.push_back(std::chrono::duration<double, std::nano>(got - asked).count());
+    }
+  });
+  int64_t hog = 0;
+  for (const auto end = Clock::now() + run; Clock::now() < end; ++hog) {
+    mu.Lock();
+    std::this_thread::sleep_for(100us);
+    mu.Unlock();
+  }
+  stop.store(true);
+  waiter.join();
+  std::sort(waits.begin(), waits.end());
+  *hog_acquisitions = hog;
+  return waits;
+}
+
+void BM_MutexStarvationWait(benchmark::State& state) {
+  const int64_t pct = state.range(0);
+  for (auto _ : state) {
+    int64_t hog = 0;
+    std::vector<double> w = Starvation(250ms, &hog);
+    double pick = 0;
+    if (!w.empty()) {
+      std::size_t i = pct >= 100 ? w.size() - 1 : w.size() * pct / 100;
+      pick = w[std::min(i, w.size() - 1)];
+    }
+    state.SetIterationTime(pick / 1e9);
+    state.counters["waiter_acq"] = static_cast<double>(w.size());
+    state.counters["hog_acq"] = static_cast<double>(hog);
+  }
+}
+BENCHMARK(BM_MutexStarvationWait)
+    ->ArgName("pct")
+    ->Arg(50)
+    ->Arg(99)
+    ->Arg(100)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
