@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 .PHONY: deps build release tsan asan test test-dev test-tsan test-asan lesson list \
-        bench run race format clean help
+        bench run race format clean help compare
 
 help:
 	@echo "make run                 build and start the homework server (Ctrl-C stops it)"
@@ -14,6 +14,7 @@ help:
 	@echo "make list                every lesson with its one-line description"
 	@echo "make race                race demos under TSan (reports), then the fixed variants"
 	@echo "make bench               Google Benchmark suites (release build)"
+	@echo "make compare             gox vs its Go twins: table, bench/results/latest.{md,svg} (QUICK=1: smoke)"
 	@echo "make format | clean"
 
 deps:
@@ -60,9 +61,12 @@ list:
 
 bench: release
 	@for b in build/release/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
-	@if command -v go >/dev/null; then echo "== Go twins (bench/go)"; \
-	  cd bench/go && GOCACHE=$${GOCACHE:-/tmp/gox-gocache} go test -bench . -benchtime 1s; \
-	else echo "(Go twins in bench/go skipped: no go toolchain; apt-get install golang-go)"; fi
+	@if command -v go >/dev/null && [ -d /usr/share/gocode/src/golang.org/x/sync ]; then echo "== Go twins (bench/go)"; \
+	  cd bench/go && GOPROXY=off GOCACHE=$${GOCACHE:-/tmp/gox-gocache} go test -bench . -benchtime 1s; \
+	else echo "(Go twins in bench/go skipped: scripts/deps.sh --with-compare installs Go and x/sync)"; fi
+
+compare:
+	@scripts/compare.sh
 
 run: build
 	build/dev/homework/homework $(ARGS)
