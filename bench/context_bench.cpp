@@ -3,6 +3,7 @@
 //   WithTimeout/CreateCancel    the same with a deadline timer armed and released
 //   CancelPropagation/1000      cancel a parent with 1000 children (per op; ns/child counter)
 //   Err, DonePoll, Value/depth  the reads a hot loop does
+//   DoneTryRecv                 (no Go twin) DonePoll without Select: the channel's own cost
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -76,6 +77,14 @@ void BM_DonePoll(benchmark::State& state) {
   cancel();
 }
 BENCHMARK(BM_DonePoll);
+
+void BM_DoneTryRecv(benchmark::State& state) {
+  auto [ctx, cancel] = gox::WithCancel(gox::Background());
+  gox::Chan<gox::Unit> done = ctx.Done();
+  for (auto _ : state) benchmark::DoNotOptimize(done.TryRecv());
+  cancel();
+}
+BENCHMARK(BM_DoneTryRecv);
 
 void BM_Value(benchmark::State& state) {
   gox::ContextKey<int> key("key");

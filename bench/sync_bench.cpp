@@ -7,11 +7,16 @@
 //                                    new+delete, on 1 thread and on every core
 //   AtomicValueLoad/writer:0|1       Load + read a field; writer:1 = a second thread Stores
 //                                    a new value in a loop meanwhile
+//   SharedPtrCopy                    (no twin) copy + drop a std::shared_ptr: the floor of
+//                                    AtomicValue::Load, which returns one
+// Contended benchmarks count voluntary context switches per 1000 ops (vcsw_per_kop):
+// a waiter that sleeps in the kernel instead of spinning shows up there.
 //   MutexStarvationWait/pct:50|99|100  lesson 10's scenario: a hog re-locks at once and
 //                                    sleeps 100 us inside the lock; a waiter sleeps
 //                                    100 us, then locks; the time is the waiter's wait
 //                                    (p50, p99, max) over a 250 ms run
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -43,15 +48,31 @@ void BM_MutexUncontended(benchmark::State& state) {
 }
 BENCHMARK(BM_MutexUncontended);
 
+// VoluntarySwitches is the process's voluntary context switches so far.
+int64_t VoluntarySwitches() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_nvcsw;
+}
+
+// CountSwitches reports vcsw_per_kop; thread 0 calls it with the count before its loop.
+void CountSwitches(benchmark::State& state, int64_t before) {
+  if (state.thread_index() != 0) return;
+  const double ops = static_cast<double>(state.iterations()) * state.threads();
+  state.counters["vcsw_per_kop"] = static_cast<double>(VoluntarySwitches() - before) * 1000 / ops;
+}
+
 gox::Mutex g_mu;
 int64_t g_count = 0;  // guarded by g_mu
 
 void BM_MutexContended(benchmark::State& state) {
+  const int64_t before = VoluntarySwitches();
   for (auto _ : state) {
     g_mu.Lock();
     ++g_count;
     g_mu.Unlock();
   }
+  CountSwitches(state, before);
 }
 BENCHMARK(BM_MutexContended)->Threads(2)->Threads(4)->UseRealTime();
 
@@ -72,6 +93,7 @@ void BM_RWMutexReadMostly(benchmark::State& state) {
       }
     });
   }
+  const int64_t before = VoluntarySwitches();
   int64_t sum = 0;
   for (auto _ : state) {
     g_rw.RLock();
@@ -79,6 +101,7 @@ void BM_RWMutexReadMostly(benchmark::State& state) {
     g_rw.RUnlock();
   }
   benchmark::DoNotOptimize(sum);
+  CountSwitches(state, before);
   if (state.thread_index() == 0) {
     g_writer_stop.store(true);
     g_writer.join();
@@ -137,6 +160,18 @@ void BM_AtomicValueLoad(benchmark::State& state) {
   state.counters["stores"] = static_cast<double>(stores.load());
 }
 BENCHMARK(BM_AtomicValueLoad)->ArgName("writer")->Arg(0)->Arg(1)->UseRealTime();
+
+void BM_SharedPtrCopy(benchmark::State& state) {
+  auto p = std::make_shared<const Config>(Config{0, 100});
+  int64_t sum = 0;
+  for (auto _ : state) {
+    std::shared_ptr<const Config> q = p;
+    benchmark::DoNotOptimize(q);
+    sum += q->limit;
+  }
+  benchmark::DoNotOptimize(sum);
+}
+BENCHMARK(BM_SharedPtrCopy);
 
 // Starvation runs lesson 10's scenario once on gox::Mutex and returns the waiter's
 // sorted waits in ns.

@@ -300,7 +300,7 @@ def tool_versions():
     return (gxx[0] if gxx else "c++ ?"), gov.replace("go version ", "")
 
 
-def svg(rows, caption, path):
+def svg(rows, caption, path, rounds):
     """Horizontal bars of log2(ratio), a line at 1.0; >1 (right) = gox slower."""
     lo, hi = -7, 7  # 1/128 .. 128
     for r in rows:
@@ -313,7 +313,7 @@ def svg(rows, caption, path):
            f'font-family="sans-serif" font-size="11">',
            f'<rect width="100%" height="100%" fill="white"/>',
            f'<text x="10" y="18" font-size="13" font-weight="bold">gox time / Go time '
-           f'(median of {ROUNDS}; left of 1.0: gox faster, right: Go faster; log scale)</text>']
+           f'(median of {rounds}; left of 1.0: gox faster, right: Go faster; log scale)</text>']
     y0 = 32
     for k in range(lo, hi + 1):
         if k % 2 == 0 or hi - lo <= 8:
@@ -421,14 +421,23 @@ def main():
     rows.append(dict(op=f"SIGTERM→exit ms, {INFLIGHT}×{INFLIGHT_MS}ms in flight",
                      gox=http_vals[("inflight", "homework")], go=http_vals[("inflight", "go")], unit="ms",
                      gox_name="ExitInflight32", go_name="ExitInflight32"))
+    meta = dict(date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine(),
+                tools=tool_versions(), load=[load_before, load_after], rounds=ROUNDS, quick=QUICK,
+                gb_min_time=GB_MIN_TIME, go_benchtime=GO_BENCHTIME, cores=CORES,
+                wrk=wrk_desc, idle_exits=IDLE_EXITS)
+    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+        json.dump(dict(meta=meta, rows=rows), f, indent=1, ensure_ascii=False)
+    render(meta, rows)
+
+
+def render(meta, rows):
+    """Writes latest.md, latest-gox.txt, latest-go.txt and latest.svg; prints the table."""
     for r in rows:
         mg, mo = statistics.median(r["gox"]), statistics.median(r["go"])
         r["ratio"] = (mo / mg) if r["unit"] == "rps" else (mg / mo)
-
-    # ---- text
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    mach = machine()
-    cxx, gov = tool_versions()
+    now, mach, (cxx, gov) = meta["date"], meta["machine"], meta["tools"]
+    load_before, load_after = meta["load"]
+    rounds, cores = meta["rounds"], meta["cores"]
     why = load_why()
 
     def cell(vals, unit):
@@ -449,15 +458,15 @@ def main():
                      f"{r['ratio']:.2f} | {note} |")
     table = "\n".join(lines)
     cond = (f"Machine: {mach}. Date: {now}. Load average {load_before:.2f} before, {load_after:.2f} after.\n"
-            f"gox: release preset ({cxx}); Go: {gov}, GOMAXPROCS={CORES}. {ROUNDS} round(s), "
-            f"alternating; Google Benchmark min_time {GB_MIN_TIME}s, Go benchtime {GO_BENCHTIME} "
+            f"gox: release preset ({cxx}); Go: {gov}, GOMAXPROCS={cores}. {rounds} round(s), "
+            f"alternating; Google Benchmark min_time {meta['gb_min_time']}s, Go benchtime {meta['go_benchtime']} "
             f"(starvation: one 250 ms run per round). Time rows: wall time per op "
             f"(threads:N = all threads together); gox/Go > 1 means gox is slower "
             f"(req/s rows: Go req/s / gox req/s). HTTP (Go column: the Go twin, "
-            f"bench/go/homework): `{wrk_desc}` per server per round; SIGTERM→exit of an idle "
-            f"server, {IDLE_EXITS} per server per round; SIGTERM→exit with {INFLIGHT} requests "
+            f"bench/go/homework): `{meta['wrk']}` per server per round; SIGTERM→exit of an idle "
+            f"server, {meta['idle_exits']} per server per round; SIGTERM→exit with {INFLIGHT} requests "
             f"`GET /slow?ms={INFLIGHT_MS}` in flight (all must get 200, exit 0), one per round.")
-    if QUICK:
+    if meta['quick']:
         cond = "QUICK=1 smoke run: short benchtimes, figures not for use.\n" + cond
     md = ["# gox vs Go: `make compare`", "", cond, "", table, ""]
     with open(os.path.join(RESULTS, "latest.md"), "w") as f:
@@ -475,7 +484,7 @@ def main():
             f.write(f"# {side} side of `make compare`, {now}, {mach}; "
                     f"compare: benchstat latest-go.txt latest-gox.txt\n" + hdr)
             for r in rows:
-                name = "Benchmark" + re.sub(r"[^A-Za-z0-9_/=:.-]+", "_", r["op"]) + f"-{CORES}"
+                name = "Benchmark" + re.sub(r"[^A-Za-z0-9_/=:.-]+", "_", r["op"]) + f"-{cores}"
                 for v in r[key]:
                     if r["unit"] == "rps":
                         f.write(f"{name}\t1\t{1e9 / v:.1f} ns/op\t{v:.0f} req/s\n")
@@ -483,10 +492,15 @@ def main():
                         f.write(f"{name}\t1\t{v * 1e6:.0f} ns/op\n")
                     else:
                         f.write(f"{name}\t1\t{v:.3f} ns/op\n")
-    svg(rows, f"{mach}; {now}; gox release build vs {gov}, GOMAXPROCS={CORES}",
-        os.path.join(RESULTS, "latest.svg"))
+    svg(rows, f"{mach}; {now}; gox release build vs {gov}, GOMAXPROCS={cores}",
+        os.path.join(RESULTS, "latest.svg"), rounds)
     print(f"\nwrote bench/results/latest.md, latest.svg, latest-gox.txt, latest-go.txt", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--render"]:  # again from bench/results/latest.json (e.g. after editing why.md)
+        with open(os.path.join(RESULTS, "latest.json")) as f:
+            saved = json.load(f)
+        render(saved["meta"], saved["rows"])
+    else:
+        main()

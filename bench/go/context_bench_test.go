@@ -53,6 +53,30 @@ func BenchmarkCancelPropagation1000(b *testing.B) {
 	}
 }
 
+// BenchmarkCancelPropagation1000DoneCalled (no gox twin) is the same with Done()
+// called on every child first: Go makes a child's channel lazily, so without it
+// cancel() closes no channel at all.
+func BenchmarkCancelPropagation1000DoneCalled(b *testing.B) {
+	const n = 1000
+	kids := make([]context.CancelFunc, n)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		parent, cancel := context.WithCancel(context.Background())
+		for k := 0; k < n; k++ {
+			var kid context.Context
+			kid, kids[k] = context.WithCancel(parent)
+			kid.Done()
+		}
+		b.StartTimer()
+		cancel()
+		b.StopTimer()
+		for _, c := range kids {
+			c()
+		}
+		b.StartTimer()
+	}
+}
+
 var sinkErr error
 
 func BenchmarkErr(b *testing.B) {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -35,6 +36,18 @@ func parallel(b *testing.B, n int, body func(ops int)) {
 	wg.Wait()
 }
 
+// voluntarySwitches is the process's voluntary context switches so far; contended
+// benchmarks report them per 1000 ops (vcsw/kop), as bench/sync_bench.cpp does.
+func voluntarySwitches() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Nvcsw
+}
+
+func reportSwitches(b *testing.B, before int64) {
+	b.ReportMetric(float64(voluntarySwitches()-before)*1000/float64(b.N), "vcsw/kop")
+}
+
 func BenchmarkMutexUncontended(b *testing.B) {
 	var mu sync.Mutex
 	n := 0
@@ -53,6 +66,7 @@ func BenchmarkMutexContended(b *testing.B) {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			var mu sync.Mutex
 			count := 0
+			before := voluntarySwitches()
 			parallel(b, threads, func(ops int) {
 				for i := 0; i < ops; i++ {
 					mu.Lock()
@@ -60,6 +74,7 @@ func BenchmarkMutexContended(b *testing.B) {
 					mu.Unlock()
 				}
 			})
+			reportSwitches(b, before)
 			sinkInt = count
 		})
 	}
@@ -87,6 +102,7 @@ func BenchmarkRWMutexReadMostly(b *testing.B) {
 				}
 			}()
 			var total atomic.Int64
+			before := voluntarySwitches()
 			parallel(b, threads, func(ops int) {
 				sum := 0
 				for i := 0; i < ops; i++ {
@@ -97,6 +113,7 @@ func BenchmarkRWMutexReadMostly(b *testing.B) {
 				total.Add(int64(sum))
 			})
 			b.StopTimer()
+			reportSwitches(b, before)
 			close(stop)
 			<-done
 		})
