@@ -38,14 +38,20 @@ func parallel(b *testing.B, n int, body func(ops int)) {
 
 // voluntarySwitches is the process's voluntary context switches so far; contended
 // benchmarks report them per 1000 ops (vcsw/kop), as bench/sync_bench.cpp does.
-func voluntarySwitches() int64 {
+// They also report the process's CPU time per op (cpu-ns/op, Google Benchmark's "CPU"
+// column): about 2x the wall time when both threads stay on a core.
+type usage struct{ vcsw, cpuNs int64 }
+
+func voluntarySwitches() usage {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Nvcsw
+	return usage{ru.Nvcsw, ru.Utime.Nano() + ru.Stime.Nano()}
 }
 
-func reportSwitches(b *testing.B, before int64) {
-	b.ReportMetric(float64(voluntarySwitches()-before)*1000/float64(b.N), "vcsw/kop")
+func reportSwitches(b *testing.B, before usage) {
+	now := voluntarySwitches()
+	b.ReportMetric(float64(now.vcsw-before.vcsw)*1000/float64(b.N), "vcsw/kop")
+	b.ReportMetric(float64(now.cpuNs-before.cpuNs)/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkMutexUncontended(b *testing.B) {
@@ -66,15 +72,23 @@ func BenchmarkMutexContended(b *testing.B) {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			var mu sync.Mutex
 			count := 0
+			owner, handoffs := -1, 0 // guarded by mu, as in bench/sync_bench.cpp
+			var ids atomic.Int32
 			before := voluntarySwitches()
 			parallel(b, threads, func(ops int) {
+				me := int(ids.Add(1))
 				for i := 0; i < ops; i++ {
 					mu.Lock()
 					count++
+					if owner != me {
+						owner = me
+						handoffs++
+					}
 					mu.Unlock()
 				}
 			})
 			reportSwitches(b, before)
+			b.ReportMetric(float64(handoffs)*1000/float64(b.N), "handoffs/kop")
 			sinkInt = count
 		})
 	}
