@@ -7,12 +7,28 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gox/context.h"
 #include "gox/select.h"
+
+namespace {
+// t_allocs counts this thread's operator new calls: the benchmarks report
+// allocs_per_op, the twin of Go's allocs/op (b.ReportAllocs).
+thread_local int64_t t_allocs = 0;
+}  // namespace
+
+// We count allocations by replacing the global operator new; the default
+// operator delete calls std::free, which matches.
+void* operator new(std::size_t n) {
+  ++t_allocs;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
 
 namespace {
 
@@ -29,25 +45,35 @@ const bool kMultiThreaded = [] {
   return true;
 }();
 
+// AllocCount reports allocs_per_op since `before`.
+void AllocCount(benchmark::State& state, int64_t before) {
+  state.counters["allocs_per_op"] =
+      static_cast<double>(t_allocs - before) / static_cast<double>(state.iterations());
+}
+
 void BM_WithCancelCreateCancel(benchmark::State& state) {
   auto [parent, cancel_parent] = gox::WithCancel(gox::Background());
   gox::Context p = state.range(0) == 0 ? gox::Background() : parent;
+  const int64_t allocs = t_allocs;
   for (auto _ : state) {
     auto [ctx, cancel] = gox::WithCancel(p);
     cancel();
     benchmark::DoNotOptimize(ctx);
   }
+  AllocCount(state, allocs);
   cancel_parent();
   state.SetLabel(state.range(0) == 0 ? "parent=Background" : "parent=WithCancel");
 }
 BENCHMARK(BM_WithCancelCreateCancel)->Arg(0)->Arg(1);
 
 void BM_WithTimeoutCreateCancel(benchmark::State& state) {
+  const int64_t allocs = t_allocs;
   for (auto _ : state) {
     auto [ctx, cancel] = gox::WithTimeout(gox::Background(), 1h);
     cancel();
     benchmark::DoNotOptimize(ctx);
   }
+  AllocCount(state, allocs);
 }
 BENCHMARK(BM_WithTimeoutCreateCancel);
 
@@ -56,17 +82,21 @@ void BM_CancelPropagation(benchmark::State& state) {
   std::vector<gox::Context> kids;
   kids.reserve(n);
   double total_ns = 0;
+  int64_t cancel_allocs = 0;  // allocations inside cancel() only
   for (auto _ : state) {
     auto [parent, cancel] = gox::WithCancel(gox::Background());
     kids.clear();
     for (int i = 0; i < n; ++i) kids.push_back(gox::WithCancel(parent).first);
+    const int64_t allocs = t_allocs;
     auto start = std::chrono::steady_clock::now();
     cancel();  // every child is cancelled before this returns
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    cancel_allocs += t_allocs - allocs;
     state.SetIterationTime(took.count());
     total_ns += took.count() * 1e9;
   }
   state.counters["ns_per_child"] = total_ns / (static_cast<double>(n) * state.iterations());
+  AllocCount(state, t_allocs - cancel_allocs);
 }
 BENCHMARK(BM_CancelPropagation)->Arg(1000)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
