@@ -24,7 +24,8 @@ thread_local int64_t t_allocs = 0;
 
 // We count allocations by replacing the global operator new; the default
 // operator delete calls std::free, which matches.
-void* operator new(std::size_t n) {
+// noinline: inlined, GCC would see malloc paired with operator delete and warn.
+[[gnu::noinline]] void* operator new(std::size_t n) {
   ++t_allocs;
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
