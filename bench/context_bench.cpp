@@ -16,12 +16,20 @@
 #include "gox/context.h"
 #include "gox/select.h"
 
+// Sanitizers pair their own operator new and delete: we count only without them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define GOX_COUNT_ALLOCS 0
+#else
+#define GOX_COUNT_ALLOCS 1
+#endif
+
 namespace {
 // t_allocs counts this thread's operator new calls: the benchmarks report
 // allocs_per_op, the twin of Go's allocs/op (b.ReportAllocs).
 thread_local int64_t t_allocs = 0;
 }  // namespace
 
+#if GOX_COUNT_ALLOCS
 // We count allocations by replacing the global operator new; the default
 // operator delete calls std::free, which matches.
 // noinline: inlined, GCC would see malloc paired with operator delete and warn.
@@ -30,6 +38,7 @@ thread_local int64_t t_allocs = 0;
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+#endif
 
 namespace {
 
@@ -48,6 +57,7 @@ const bool kMultiThreaded = [] {
 
 // AllocCount reports allocs_per_op since `before`.
 void AllocCount(benchmark::State& state, int64_t before) {
+  if (!GOX_COUNT_ALLOCS) return;
   state.counters["allocs_per_op"] =
       static_cast<double>(t_allocs - before) / static_cast<double>(state.iterations());
 }
