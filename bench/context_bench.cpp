@@ -4,13 +4,18 @@
 //   CancelPropagation/1000      cancel a parent with 1000 children (per op; ns/child counter)
 //   Err, DonePoll, Value/depth  the reads a hot loop does
 //   DoneTryRecv                 (no Go twin) DonePoll without Select: the channel's own cost
+//   Parts/1000                  (no Go twin) pieces of CancelPropagation per 1000 children:
+//                               close 1000 Done-like channels; drop a 1000-entry children
+//                               map (hash nodes freed, shared_ptr counts decremented)
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "gox/context.h"
@@ -110,6 +115,33 @@ void BM_CancelPropagation(benchmark::State& state) {
   AllocCount(state, t_allocs - cancel_allocs);
 }
 BENCHMARK(BM_CancelPropagation)->Arg(1000)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+void BM_PartsCloseChans(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<gox::Chan<gox::Unit>> chans;
+  for (auto _ : state) {
+    state.PauseTiming();
+    chans.clear();
+    for (int i = 0; i < n; ++i) chans.emplace_back(0);
+    state.ResumeTiming();
+    for (auto& c : chans) c.Close();
+  }
+}
+BENCHMARK(BM_PartsCloseChans)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+void BM_PartsDropChildMap(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<std::shared_ptr<int>> owners;
+  for (int i = 0; i < n; ++i) owners.push_back(std::make_shared<int>(i));
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto map = std::make_unique<std::unordered_map<int*, std::shared_ptr<int>>>();
+    for (auto& o : owners) map->emplace(o.get(), o);
+    state.ResumeTiming();
+    map.reset();
+  }
+}
+BENCHMARK(BM_PartsDropChildMap)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 void BM_Err(benchmark::State& state) {
   auto [ctx, cancel] = gox::WithCancel(gox::Background());
