@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 
 .PHONY: exercise exercises exercise-reset watch
 .PHONY: deps build release tsan asan test test-dev test-tsan test-asan lesson list \
-        bench run race format clean help check-notes
+        bench run race format clean help check-notes compare
 
 help:
 	@echo "make run                 build and start the homework server (Ctrl-C stops it)"
@@ -18,6 +18,7 @@ help:
 	@echo "make race                race demos under TSan (reports), then the fixed variants"
 	@echo "make check-notes         every lesson variant 5 times against its .expect; vet notes' Go"
 	@echo "make bench               Google Benchmark suites (release build)"
+	@echo "make compare             gox vs its Go twins: table, bench/results/latest.{md,svg} (QUICK=1: smoke)"
 	@echo "make format | clean"
 
 deps:
@@ -64,9 +65,12 @@ list:
 
 bench: release
 	@for b in build/release/bench/*_bench; do echo "== $$b"; $$b || exit 1; done
-	@if command -v go >/dev/null; then echo "== Go twins (bench/go)"; \
-	  cd bench/go && GOCACHE=$${GOCACHE:-/tmp/gox-gocache} go test -bench . -benchtime 1s; \
-	else echo "(Go twins in bench/go skipped: no go toolchain; apt-get install golang-go)"; fi
+	@if command -v go >/dev/null && [ -d /usr/share/gocode/src/golang.org/x/sync ]; then echo "== Go twins (bench/go)"; \
+	  cd bench/go && GOPROXY=off GOCACHE=$${GOCACHE:-/tmp/gox-gocache} go test -bench . -benchtime 1s; \
+	else echo "(Go twins in bench/go skipped: scripts/deps.sh --with-compare installs Go and x/sync)"; fi
+
+compare:
+	@scripts/compare.sh
 
 run: build
 	build/dev/homework/homework $(ARGS)

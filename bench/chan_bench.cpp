@@ -1,10 +1,19 @@
-// chan_bench: gox::Chan against a plain std::mutex + std::condition_variable queue,
-// same workloads in one binary, then a side-by-side table with the ratios.
-//   RoundTrip   unbuffered ping-pong between two threads (one round trip per op)
-//   SPSC        cap 1024, one producer, one consumer (per item)
-//   MPMC4x4     cap 1024, 4 producers, 4 consumers (per item)
-//   Select2     select over two ready channels (per select + refill)
-// Spin/RoundTrip is the floor on OS threads: two threads busy-spinning on atomics.
+// chan_bench: gox::Chan over a matrix of workloads x capacities, each with a Go twin
+// in bench/go/chan_bench_test.go (pairs in bench/twins/chan.txt), plus a plain
+// std::mutex + std::condition_variable queue on the same workloads as the "plain C++"
+// reference. Every row reports ns per item (one op = one value moved).
+//   seq          one thread at a time: cap >= 1: send a batch of cap values, then
+//                receive them; cap 0 has no buffer to fill alone, so it is strict
+//                alternation between two threads: an unbuffered ping-pong round trip
+//   spsc         1 sender thread, 1 receiver
+//   mpsc         4 senders, 1 receiver
+//   mpmc         4 senders, 4 receivers
+//   select_rx    4 senders, each on its own channel; 1 receiver selects over the 4
+//   select_both  4 senders select-send over 4 channels, 4 receivers select-receive
+// x capacity 0, 1, 1024. Names: BM_Chan/<workload>/<cap>/real_time (Go:
+// BenchmarkChan/<workload>/<cap>), BM_MutexQueue/<workload>/<cap>/real_time.
+// Also: Select2 (select over two always-ready channels, one thread) and Spin/RoundTrip
+// (two threads spinning on one atomic: the floor for a round trip on OS threads).
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -15,11 +24,14 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gox/chan.h"
 #include "gox/select.h"
 
 namespace {
+
+constexpr int kThreads = 4;  // senders (and receivers) of mpsc, mpmc, select_*
 
 // MutexQueue is the textbook bounded queue: one mutex, two condition variables.
 // Capacity 0 is treated as 1 (it cannot rendezvous).
@@ -27,14 +39,14 @@ template <class T>
 class MutexQueue {
  public:
   explicit MutexQueue(std::size_t cap) : cap_(cap == 0 ? 1 : cap) {}
-  void Push(T v) {
+  void Send(T v) {
     std::unique_lock lock(mu_);
     not_full_.wait(lock, [&] { return q_.size() < cap_; });
     q_.push_back(std::move(v));
     lock.unlock();
     not_empty_.notify_one();
   }
-  T Pop() {
+  T Recv() {
     std::unique_lock lock(mu_);
     not_empty_.wait(lock, [&] { return !q_.empty(); });
     T v = std::move(q_.front());
@@ -43,7 +55,7 @@ class MutexQueue {
     not_full_.notify_one();
     return v;
   }
-  bool TryPop(T* out) {
+  bool TryRecv(T* out) {
     std::unique_lock lock(mu_);
     if (q_.empty()) return false;
     *out = std::move(q_.front());
@@ -60,39 +72,164 @@ class MutexQueue {
   std::deque<T> q_;
 };
 
-// ---- RoundTrip ----
+// ChanQ gives gox::Chan the same two calls.
+struct ChanQ {
+  explicit ChanQ(std::size_t cap) : ch(cap) {}
+  void Send(int v) const { ch.Send(v); }
+  int Recv() const { return *ch.Recv(); }
+  gox::Chan<int> ch;
+};
 
-void BM_RoundTrip_Chan(benchmark::State& state) {
-  gox::Chan<int> ping(0), pong(0);
-  std::thread echo([&] {
-    while (auto v = ping.Recv()) pong.Send(*v);
-  });
-  for (auto _ : state) {
-    ping.Send(1);
-    benchmark::DoNotOptimize(pong.Recv());
-  }
-  ping.Close();
-  echo.join();
-}
-BENCHMARK(BM_RoundTrip_Chan)->UseRealTime();
+// Share is part i of n items split into k parts.
+int64_t Share(int64_t n, int k, int i) { return n / k + (i < n % k ? 1 : 0); }
 
-void BM_RoundTrip_MutexQueue(benchmark::State& state) {
-  MutexQueue<int> ping(1), pong(1);
-  std::thread echo([&] {
-    for (;;) {
-      int v = ping.Pop();
-      if (v < 0) return;
-      pong.Push(v);
+// ---- the workloads: each moves exactly n items ----
+
+template <class Q>
+void Seq(int64_t n, std::size_t cap) {
+  if (cap == 0) {  // ping-pong round trip between two threads
+    Q ping(0), pong(0);
+    std::thread echo([&] {
+      for (int64_t i = 0; i < n; ++i) pong.Send(ping.Recv());
+    });
+    for (int64_t i = 0; i < n; ++i) {
+      ping.Send(1);
+      benchmark::DoNotOptimize(pong.Recv());
     }
-  });
-  for (auto _ : state) {
-    ping.Push(1);
-    benchmark::DoNotOptimize(pong.Pop());
+    echo.join();
+    return;
   }
-  ping.Push(-1);
-  echo.join();
+  Q q(cap);
+  for (int64_t done = 0; done < n;) {
+    int64_t batch = std::min<int64_t>(static_cast<int64_t>(cap), n - done);
+    for (int64_t i = 0; i < batch; ++i) q.Send(static_cast<int>(i));
+    for (int64_t i = 0; i < batch; ++i) benchmark::DoNotOptimize(q.Recv());
+    done += batch;
+  }
 }
-BENCHMARK(BM_RoundTrip_MutexQueue)->UseRealTime();
+
+template <class Q>
+void Producers(Q& q, int64_t n, std::vector<std::thread>* threads, int k) {
+  for (int t = 0; t < k; ++t) {
+    threads->emplace_back([&q, m = Share(n, k, t)] {
+      for (int64_t i = 0; i < m; ++i) q.Send(static_cast<int>(i));
+    });
+  }
+}
+
+template <class Q>
+void Spsc(int64_t n, std::size_t cap) {
+  Q q(cap);
+  std::vector<std::thread> threads;
+  Producers(q, n, &threads, 1);
+  for (int64_t i = 0; i < n; ++i) benchmark::DoNotOptimize(q.Recv());
+  for (auto& t : threads) t.join();
+}
+
+template <class Q>
+void Mpsc(int64_t n, std::size_t cap) {
+  Q q(cap);
+  std::vector<std::thread> threads;
+  Producers(q, n, &threads, kThreads);
+  for (int64_t i = 0; i < n; ++i) benchmark::DoNotOptimize(q.Recv());
+  for (auto& t : threads) t.join();
+}
+
+template <class Q>
+void Mpmc(int64_t n, std::size_t cap) {
+  Q q(cap);
+  std::vector<std::thread> threads;
+  Producers(q, n, &threads, kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&q, m = Share(n, kThreads, t)] {
+      for (int64_t i = 0; i < m; ++i) benchmark::DoNotOptimize(q.Recv());
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+void SelectRx(int64_t n, std::size_t cap) {
+  std::vector<ChanQ> qs;
+  for (int t = 0; t < kThreads; ++t) qs.emplace_back(cap);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([q = qs[t], m = Share(n, kThreads, t)] {
+      for (int64_t i = 0; i < m; ++i) q.Send(static_cast<int>(i));
+    });
+  }
+  auto take = [](std::optional<int> v) { benchmark::DoNotOptimize(v); };
+  for (int64_t i = 0; i < n; ++i) {
+    gox::Select(gox::RecvCase(qs[0].ch, take), gox::RecvCase(qs[1].ch, take),
+                gox::RecvCase(qs[2].ch, take), gox::RecvCase(qs[3].ch, take));
+  }
+  for (auto& t : threads) t.join();
+}
+
+void SelectBoth(int64_t n, std::size_t cap) {
+  std::vector<gox::Chan<int>> cs;
+  for (int t = 0; t < kThreads; ++t) cs.emplace_back(cap);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([cs, m = Share(n, kThreads, t)] {
+      for (int64_t i = 0; i < m; ++i) {
+        int v = static_cast<int>(i);
+        gox::Select(gox::SendCase(cs[0], v, [] {}), gox::SendCase(cs[1], v, [] {}),
+                    gox::SendCase(cs[2], v, [] {}), gox::SendCase(cs[3], v, [] {}));
+      }
+    });
+    threads.emplace_back([cs, m = Share(n, kThreads, t)] {
+      auto take = [](std::optional<int> v) { benchmark::DoNotOptimize(v); };
+      for (int64_t i = 0; i < m; ++i) {
+        gox::Select(gox::RecvCase(cs[0], take), gox::RecvCase(cs[1], take),
+                    gox::RecvCase(cs[2], take), gox::RecvCase(cs[3], take));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+// Register runs workload(n, cap) once per batch of n iterations: one iteration is one
+// item, so Google Benchmark's time per iteration is the time per item.
+void Register(const std::string& name, void (*workload)(int64_t, std::size_t), std::size_t cap) {
+  benchmark::RegisterBenchmark(name.c_str(), [workload, cap](benchmark::State& state) {
+    while (state.KeepRunningBatch(state.max_iterations)) {
+      workload(state.max_iterations, cap);
+    }
+  })->UseRealTime();
+}
+
+void RegisterMatrix() {
+  for (std::size_t cap : {0, 1, 1024}) {
+    const std::string c = "/" + std::to_string(cap);
+    Register("BM_Chan/seq" + c, Seq<ChanQ>, cap);
+    Register("BM_MutexQueue/seq" + c, Seq<MutexQueue<int>>, cap);
+    Register("BM_Chan/spsc" + c, Spsc<ChanQ>, cap);
+    Register("BM_MutexQueue/spsc" + c, Spsc<MutexQueue<int>>, cap);
+    Register("BM_Chan/mpsc" + c, Mpsc<ChanQ>, cap);
+    Register("BM_MutexQueue/mpsc" + c, Mpsc<MutexQueue<int>>, cap);
+    Register("BM_Chan/mpmc" + c, Mpmc<ChanQ>, cap);
+    Register("BM_MutexQueue/mpmc" + c, Mpmc<MutexQueue<int>>, cap);
+    Register("BM_Chan/select_rx" + c, SelectRx, cap);
+    Register("BM_Chan/select_both" + c, SelectBoth, cap);
+  }
+}
+
+// ---- Select over two always-ready channels (each select is followed by a refill) ----
+
+void BM_Select2_Chan(benchmark::State& state) {
+  gox::Chan<int> a(16), b(16);
+  for (int i = 0; i < 8; ++i) {
+    a.Send(i);
+    b.Send(i);
+  }
+  for (auto _ : state) {
+    gox::Select(gox::RecvCase(a, [&](std::optional<int> v) { a.TrySend(*v); }),
+                gox::RecvCase(b, [&](std::optional<int> v) { b.TrySend(*v); }));
+  }
+}
+BENCHMARK(BM_Select2_Chan);
+
+// ---- the floor: two threads spinning on one atomic ----
 
 void BM_RoundTrip_Spin(benchmark::State& state) {
   std::atomic<int> ball{0};  // odd: echo's turn; even: ours; -1: stop
@@ -115,97 +252,7 @@ void BM_RoundTrip_Spin(benchmark::State& state) {
 }
 BENCHMARK(BM_RoundTrip_Spin)->UseRealTime();
 
-// ---- SPSC, cap 1024: the producer sends exactly as many items as we receive ----
-
-void BM_SPSC_Chan(benchmark::State& state) {
-  gox::Chan<int> ch(1024);
-  const auto n = state.max_iterations;
-  std::thread prod([&] {
-    for (benchmark::IterationCount i = 0; i < n; ++i) ch.Send(static_cast<int>(i));
-  });
-  for (auto _ : state) benchmark::DoNotOptimize(ch.Recv());
-  prod.join();
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_SPSC_Chan)->UseRealTime();
-
-void BM_SPSC_MutexQueue(benchmark::State& state) {
-  MutexQueue<int> q(1024);
-  const auto n = state.max_iterations;
-  std::thread prod([&] {
-    for (benchmark::IterationCount i = 0; i < n; ++i) q.Push(static_cast<int>(i));
-  });
-  for (auto _ : state) benchmark::DoNotOptimize(q.Pop());
-  prod.join();
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_SPSC_MutexQueue)->UseRealTime();
-
-// ---- 4 producers x 4 consumers, cap 1024 (benchmark threads 0-3 send, 4-7 receive) ----
-
-gox::Chan<int>* g_mpmc_chan = nullptr;
-MutexQueue<int>* g_mpmc_queue = nullptr;
-
-void BM_MPMC4x4_Chan(benchmark::State& state) {
-  if (state.thread_index() == 0) g_mpmc_chan = new gox::Chan<int>(1024);
-  bool producer = state.thread_index() < 4;
-  for (auto _ : state) {
-    if (producer) {
-      g_mpmc_chan->Send(1);
-    } else {
-      benchmark::DoNotOptimize(g_mpmc_chan->Recv());
-    }
-  }
-  if (producer) state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_MPMC4x4_Chan)->Threads(8)->UseRealTime();
-
-void BM_MPMC4x4_MutexQueue(benchmark::State& state) {
-  if (state.thread_index() == 0) g_mpmc_queue = new MutexQueue<int>(1024);
-  bool producer = state.thread_index() < 4;
-  for (auto _ : state) {
-    if (producer) {
-      g_mpmc_queue->Push(1);
-    } else {
-      benchmark::DoNotOptimize(g_mpmc_queue->Pop());
-    }
-  }
-  if (producer) state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_MPMC4x4_MutexQueue)->Threads(8)->UseRealTime();
-
-// ---- Select over two ready channels (each select is followed by a refill) ----
-
-void BM_Select2_Chan(benchmark::State& state) {
-  gox::Chan<int> a(16), b(16);
-  for (int i = 0; i < 8; ++i) {
-    a.Send(i);
-    b.Send(i);
-  }
-  for (auto _ : state) {
-    gox::Select(gox::RecvCase(a, [&](std::optional<int> v) { a.TrySend(*v); }),
-                gox::RecvCase(b, [&](std::optional<int> v) { b.TrySend(*v); }));
-  }
-}
-BENCHMARK(BM_Select2_Chan);
-
-void BM_Select2_MutexQueue(benchmark::State& state) {
-  MutexQueue<int> a(16), b(16);
-  for (int i = 0; i < 8; ++i) {
-    a.Push(i);
-    b.Push(i);
-  }
-  unsigned r = 1;
-  for (auto _ : state) {
-    r = r * 1103515245 + 12345;
-    MutexQueue<int>& q = ((r >> 16) & 1) ? a : b;
-    int v;
-    if (q.TryPop(&v)) q.Push(v);
-  }
-}
-BENCHMARK(BM_Select2_MutexQueue);
-
-// ---- side-by-side table ----
+// ---- side-by-side table: gox::Chan against the mutex+condvar queue ----
 
 class TableReporter : public benchmark::ConsoleReporter {
  public:
@@ -213,47 +260,30 @@ class TableReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& r : runs) {
       if (r.error_occurred || r.run_type != Run::RT_Iteration) continue;
-      std::string name = r.benchmark_name();
-      double ns;
-      auto it = r.counters.find("items_per_second");
-      if (it != r.counters.end() && it->second.value > 0) {
-        ns = 1e9 / it->second.value;
-      } else {
-        ns = r.GetAdjustedRealTime();
-      }
-      results_[name] = ns;
+      results_[r.benchmark_name()] = r.GetAdjustedRealTime();
     }
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    struct Row {
-      const char* label;
-      const char* chan;
-      const char* queue;
-      double target;
-    };
-    const Row rows[] = {
-        {"unbuffered round trip (ns/op)", "BM_RoundTrip_Chan/real_time",
-         "BM_RoundTrip_MutexQueue/real_time", 1.0 / 45},
-        {"SPSC cap 1024 (ns/item)", "BM_SPSC_Chan/real_time", "BM_SPSC_MutexQueue/real_time", 0.3},
-        {"4P x 4C cap 1024 (ns/item)", "BM_MPMC4x4_Chan/real_time/threads:8",
-         "BM_MPMC4x4_MutexQueue/real_time/threads:8", 0.4},
-        {"select over 2 ready (ns/op)", "BM_Select2_Chan", "BM_Select2_MutexQueue", 0},
-    };
-    std::printf("\n%-32s %12s %12s %8s %8s\n", "workload", "gox::Chan", "mutex+cv", "ratio",
-                "target");
-    for (const Row& row : rows) {
-      auto c = results_.find(row.chan), q = results_.find(row.queue);
-      if (c == results_.end() || q == results_.end()) continue;
-      char target[16] = "-";
-      if (row.target > 0) std::snprintf(target, sizeof target, "<=%.3f", row.target);
-      std::printf("%-32s %12.1f %12.1f %8.3f %8s\n", row.label, c->second, q->second,
-                  c->second / q->second, target);
+    std::printf("\n%-22s %12s %12s %8s\n", "ns per item", "gox::Chan", "mutex+cv", "ratio");
+    for (const char* w : {"seq", "spsc", "mpsc", "mpmc", "select_rx", "select_both"}) {
+      for (const char* cap : {"0", "1", "1024"}) {
+        std::string row = std::string(w) + "/" + cap;
+        auto c = results_.find("BM_Chan/" + row + "/real_time");
+        if (c == results_.end()) continue;
+        auto q = results_.find("BM_MutexQueue/" + row + "/real_time");
+        if (q == results_.end()) {
+          std::printf("%-22s %12.1f %12s %8s\n", row.c_str(), c->second, "-", "-");
+        } else {
+          std::printf("%-22s %12.1f %12.1f %8.3f\n", row.c_str(), c->second, q->second,
+                      c->second / q->second);
+        }
+      }
     }
     auto spin = results_.find("BM_RoundTrip_Spin/real_time");
     if (spin != results_.end())
-      std::printf("%-32s %12.1f   (two threads spinning on one atomic: the floor)\n",
-                  "spin round trip (ns/op)", spin->second);
+      std::printf("%-22s %12.1f   (two threads spinning on one atomic: the round-trip floor)\n",
+                  "spin round trip", spin->second);
   }
 
  private:
@@ -263,6 +293,7 @@ class TableReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
+  RegisterMatrix();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   TableReporter reporter;

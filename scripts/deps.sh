@@ -5,9 +5,15 @@
 set -euo pipefail
 
 pkgs=(cmake g++ ninja-build make libpoco-dev libgtest-dev libgmock-dev libbenchmark-dev)
-[ "${1:-}" = "--with-wrk" ] && pkgs+=(wrk)
-[ "${1:-}" = "--with-format" ] && pkgs+=(clang-format)
-[ "${1:-}" = "--with-inotify" ] && pkgs+=(inotify-tools)  # make watch
+for flag in "$@"; do
+  case "$flag" in
+    --with-wrk) pkgs+=(wrk) ;;
+    --with-format) pkgs+=(clang-format) ;;
+    --with-inotify) pkgs+=(inotify-tools) ;;  # make watch
+    --with-compare) pkgs+=(wrk golang-go golang-golang-x-sync-dev python3) ;;  # make compare
+    *) echo "deps.sh: unknown flag $flag" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

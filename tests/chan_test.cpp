@@ -504,12 +504,36 @@ TEST(ChanTest, MoveOnlyElements) {
       unbuf.Close();
     });
     int expect = 0;
-    for (P& p : unbuf) {
+    for (P p : unbuf) {  // Go's for p := range unbuf, with a move-only element
       ASSERT_TRUE(p);
       EXPECT_EQ(*p, expect++);
     }
     producer.join();
     EXPECT_EQ(expect, 50);
+  });
+}
+
+// A Chan is a reference value: a const handle and a copy captured by a plain [=]
+// lambda (no `mutable`) send, receive and close the one shared channel.
+TEST(ChanTest, ConstHandleAndCopiesShareOneChannel) {
+  RunWithWatchdog(10s, [] {
+    const gox::Chan<int> ch(1);
+    gox::WaitGroup wg;
+    wg.Add(1);
+    gox::Go([=, &wg] {
+      ch.Send(7);
+      ch.Send(8);
+      ch.Close();
+      wg.Done();
+    });
+    EXPECT_EQ(ch.Recv(), 7);
+    std::vector<int> rest;
+    for (int v : ch) rest.push_back(v);
+    wg.Wait();
+    EXPECT_EQ(rest, std::vector<int>{8});
+    const gox::Chan<int>& ref = ch;
+    EXPECT_FALSE(ref.TryRecv());
+    EXPECT_THROW(ref.TrySend(1), gox::Panic);
   });
 }
 

@@ -17,6 +17,7 @@ void WaitQueue::Push(Waiter* w) {
   }
   tail_ = w;
   w->queued = true;
+  size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_seq_cst);
 }
 
 void WaitQueue::Remove(Waiter* w) {
@@ -33,6 +34,7 @@ void WaitQueue::Remove(Waiter* w) {
   }
   w->prev = w->next = nullptr;
   w->queued = false;
+  size_.store(size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
 Waiter* WaitQueue::Claim() {
@@ -45,7 +47,55 @@ Waiter* WaitQueue::Claim() {
   return nullptr;
 }
 
+Woken ParkOn(ChanBase& c, bool send, void* elem, std::unique_lock<ChanMutex>& lock) {
+  WaitQueue& q = send ? c.sendq : c.recvq;
+  SelectGroup group;
+  Waiter me;
+  me.group = &group;
+  me.elem = elem;
+  q.Push(&me);
+  if (c.Ready(send)) {  // the ring changed before we were queued: no one will wake us
+    q.Remove(&me);
+    lock.unlock();
+    return Woken::kRetry;
+  }
+  lock.unlock();
+  group.parker.Park();
+  return group.how;
+}
+
+void WakeRetry(ChanBase& c, WaitQueue& q) {
+  std::unique_lock lock(c.mu);
+  Waiter* w = q.Claim();
+  if (w != nullptr) Commit(w, Woken::kRetry);
+  lock.unlock();
+  Wake(w);
+}
+
 namespace {
+
+// SmallArray is n default-constructed Ts: on the stack for the common sizes
+// (a select of up to kInline cases), on the heap beyond.
+template <class T>
+class SmallArray {
+ public:
+  explicit SmallArray(std::size_t n) {
+    if (n > kInline) {
+      heap_.resize(n);
+      data_ = heap_.data();
+    }
+  }
+  SmallArray(const SmallArray&) = delete;
+  SmallArray& operator=(const SmallArray&) = delete;
+  T& operator[](std::size_t i) { return data_[i]; }
+  T* data() { return data_; }
+
+ private:
+  static constexpr std::size_t kInline = 8;
+  T inline_[kInline]{};
+  std::vector<T> heap_;
+  T* data_ = inline_;
+};
 
 // Locks the distinct channels of a select in address order (Go's lockorder),
 // so two selects over the same channels never deadlock.
@@ -68,15 +118,8 @@ class LockAll {
 
 std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
   // Poll order: a random permutation of the non-nil cases (uniform choice
-  // among ready cases). Small arrays on the stack for the common sizes.
-  constexpr std::size_t kInline = 8;
-  std::size_t poll_buf[kInline];
-  std::vector<std::size_t> poll_heap;
-  std::size_t* poll = poll_buf;
-  if (n > kInline) {
-    poll_heap.resize(n);
-    poll = poll_heap.data();
-  }
+  // among ready cases).
+  SmallArray<std::size_t> poll(n);
   std::size_t live = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (cases[i]->chan == nullptr) continue;
@@ -90,67 +133,84 @@ std::size_t RunSelect(SelectCase** cases, std::size_t n, bool has_default) {
     BlockForever();
   }
 
-  ChanBase* order_buf[kInline];
-  std::vector<ChanBase*> order_heap;
-  ChanBase** order = order_buf;
-  if (live > kInline) {
-    order_heap.resize(live);
-    order = order_heap.data();
-  }
+  SmallArray<ChanBase*> order_arr(live);
+  ChanBase** order = order_arr.data();
   for (std::size_t k = 0; k < live; ++k) order[k] = cases[poll[k]]->chan;
   std::sort(order, order + live);
   LockAll locks(order, static_cast<std::size_t>(std::unique(order, order + live) - order));
 
-  // Pass 1: take the first ready case in poll order.
-  locks.Lock();
-  for (std::size_t k = 0; k < live; ++k) {
-    SelectCase* c = cases[poll[k]];
-    Waiter* wake = nullptr;
-    Try r = c->TryLocked(&wake);
-    if (r == Try::kBlock) continue;
+  for (;;) {
+    // Pass 0: lock-free attempts, in poll order, up to the first case only the
+    // locked pass can judge (unbuffered, closed, or the other side queued).
+    for (std::size_t k = 0; k < live; ++k) {
+      SelectCase* c = cases[poll[k]];
+      Fast f = c->TryFast();
+      if (f == Fast::kLocked) break;
+      if (f == Fast::kDone) {
+        c->Finish(true);
+        return poll[k];
+      }
+    }
+
+    // Pass 1: under every channel's lock, take the first ready case in poll order.
+    locks.Lock();
+    for (std::size_t k = 0; k < live; ++k) {
+      SelectCase* c = cases[poll[k]];
+      Wakes wake;
+      Try r = c->TryLocked(&wake);
+      if (r == Try::kBlock) continue;
+      locks.Unlock();
+      wake.Run();
+      if (r == Try::kClosed && c->is_send) throw Panic("send on closed channel");
+      c->Finish(r == Try::kDone);
+      return poll[k];
+    }
+    if (has_default) {
+      locks.Unlock();
+      return n;
+    }
+
+    // Pass 2: queue one waiter per case, all sharing one group, and park unless
+    // a buffered channel became ready meanwhile (see chan_ring.h).
+    SelectGroup group;
+    SmallArray<Waiter> waiters(n);
+    bool ready = false;
+    for (std::size_t k = 0; k < live; ++k) {
+      std::size_t i = poll[k];
+      Waiter& w = waiters[i];
+      w.group = &group;
+      w.index = i;
+      w.elem = cases[i]->Elem();
+      (cases[i]->is_send ? cases[i]->chan->sendq : cases[i]->chan->recvq).Push(&w);
+    }
+    for (std::size_t k = 0; k < live && !ready; ++k) {
+      ready = cases[poll[k]]->chan->Ready(cases[poll[k]]->is_send);
+    }
+    if (!ready) {
+      locks.Unlock();
+      group.parker.Park();
+      locks.Lock();
+    }
+
+    // Pass 3: the winner was unqueued by whoever woke us; unqueue the rest.
+    for (std::size_t k = 0; k < live; ++k) {
+      std::size_t i = poll[k];
+      (cases[i]->is_send ? cases[i]->chan->sendq : cases[i]->chan->recvq).Remove(&waiters[i]);
+    }
     locks.Unlock();
-    Wake(wake);
-    if (r == Try::kClosed && c->is_send) throw Panic("send on closed channel");
-    c->Finish(r == Try::kDone);
-    return poll[k];
-  }
-  if (has_default) {
-    locks.Unlock();
-    return n;
-  }
+    if (ready) continue;
 
-  // Pass 2: queue one waiter per case, all sharing one group, and park.
-  SelectGroup group;
-  Waiter wait_buf[kInline];
-  std::vector<Waiter> wait_heap;
-  Waiter* waiters = wait_buf;
-  if (n > kInline) {
-    wait_heap.resize(n);
-    waiters = wait_heap.data();
+    SelectCase* won = cases[group.fired];
+    if (group.how == Woken::kRetry) {  // try the case that woke us first
+      for (std::size_t k = 0; k < live; ++k) {
+        if (poll[k] == group.fired) std::swap(poll[k], poll[0]);
+      }
+      continue;
+    }
+    if (won->is_send && group.how == Woken::kClosed) throw Panic("send on closed channel");
+    won->Finish(group.how == Woken::kValue);
+    return group.fired;
   }
-  for (std::size_t k = 0; k < live; ++k) {
-    std::size_t i = poll[k];
-    Waiter& w = waiters[i];
-    w.group = &group;
-    w.index = i;
-    w.elem = cases[i]->Elem();
-    (cases[i]->is_send ? cases[i]->chan->sendq : cases[i]->chan->recvq).Push(&w);
-  }
-  locks.Unlock();
-  group.parker.Park();
-
-  // Pass 3: the winner was unqueued by whoever committed it; unqueue the rest.
-  locks.Lock();
-  for (std::size_t k = 0; k < live; ++k) {
-    std::size_t i = poll[k];
-    (cases[i]->is_send ? cases[i]->chan->sendq : cases[i]->chan->recvq).Remove(&waiters[i]);
-  }
-  locks.Unlock();
-
-  SelectCase* won = cases[group.fired];
-  if (won->is_send && !group.ok) throw Panic("send on closed channel");
-  won->Finish(group.ok);
-  return group.fired;
 }
 
 }  // namespace gox::detail

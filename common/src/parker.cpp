@@ -2,8 +2,6 @@
 
 #include <sched.h>
 
-#include "gox/detail/chan_mutex.h"
-
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -165,19 +163,6 @@ void Parker::Unpark() {
     Futex(&state_, FUTEX_WAKE, 1);
   }
 }
-
-void ChanMutex::LockSlow() {
-  for (int i = 0; i < 100; ++i) {
-    CpuRelax();
-    uint32_t unlocked = 0;
-    if (state_.load(std::memory_order_relaxed) == 0 &&
-        state_.compare_exchange_weak(unlocked, 1, std::memory_order_acquire))
-      return;
-  }
-  while (state_.exchange(2, std::memory_order_acquire) != 0) Futex(&state_, FUTEX_WAIT, 2);
-}
-
-void ChanMutex::WakeOne() { Futex(&state_, FUTEX_WAKE, 1); }
 
 void BlockForever() {
   for (;;) {

@@ -5,8 +5,10 @@
 //   Recv()      blocks for a value; nullopt once closed and drained.
 //   TrySend/TryRecv never block (false / nullopt when not ready).
 //   Close()     ends sending; wakes every blocked receiver and sender.
-//   for (T v : ch) receives until the channel is closed and drained (for a
-//                  move-only T: for (auto& v : ch), then std::move(v)).
+//   for (T v : ch) receives until the channel is closed and drained (Go's
+//                  for v := range ch), move-only T included.
+// Every operation is const: a Chan is a reference value, as in Go, so a copy
+// captured by a plain [=] lambda can Send, and so can a const Chan<T>&.
 // Ordering: what a thread did before Send(v) is visible to the thread whose
 // Recv() returns v; Close happens before a receive that reports closed.
 // Panics (gox::Panic): Send, TrySend or Close after Close (also for a sender
@@ -15,10 +17,8 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <utility>
-#include <vector>
 
 #include "gox/detail/chan_state.h"
 #include "gox/error.h"
@@ -39,114 +39,48 @@ class Chan {
   explicit Chan(std::size_t capacity) : s_(std::make_shared<detail::ChanState<T>>(capacity)) {}
 
   // Send blocks until v is delivered. Panics if the channel is (or becomes) closed.
-  void Send(T v) {
+  void Send(T v) const {
     if (!s_) detail::BlockForever();
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    detail::Try r = s_->TrySendLocked(v, &wake);
-    if (r == detail::Try::kDone) {
-      lock.unlock();
-      detail::Wake(wake);
-      return;
-    }
-    if (r == detail::Try::kClosed) throw Panic("send on closed channel");
-    detail::SelectGroup group;
-    detail::Waiter me;
-    me.group = &group;
-    me.elem = &v;
-    s_->sendq.Push(&me);
-    lock.unlock();
-    group.parker.Park();
-    if (!group.ok) throw Panic("send on closed channel");
+    s_->Send(v);
   }
 
   // Recv blocks for a value; returns nullopt once the channel is closed and drained.
-  std::optional<T> Recv() {
+  std::optional<T> Recv() const {
     if (!s_) detail::BlockForever();
-    std::optional<T> out;
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    detail::Try r = s_->TryRecvLocked(&out, &wake);
-    if (r != detail::Try::kBlock) {
-      lock.unlock();
-      detail::Wake(wake);
-      return out;
-    }
-    detail::SelectGroup group;
-    detail::Waiter me;
-    me.group = &group;
-    me.elem = &out;
-    s_->recvq.Push(&me);
-    lock.unlock();
-    group.parker.Park();
-    return out;  // left empty by Close
+    return s_->Recv();
   }
 
   // TrySend delivers v if that needs no waiting; false otherwise (nil: false),
   // and then v is dropped (it was taken by value). Panics on a closed channel,
   // as Go's select-with-default send does.
-  bool TrySend(T v) {
-    if (!s_) return false;
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    detail::Try r = s_->TrySendLocked(v, &wake);
-    lock.unlock();
-    if (r == detail::Try::kClosed) throw Panic("send on closed channel");
-    detail::Wake(wake);
-    return r == detail::Try::kDone;
-  }
+  bool TrySend(T v) const { return s_ ? s_->TrySend(v) : false; }
 
   // TryRecv returns a value if one is ready; nullopt if none is, or if the
   // channel is closed and drained (Select with Default tells these apart).
-  std::optional<T> TryRecv() {
-    std::optional<T> out;
-    if (!s_) return out;
-    std::unique_lock lock(s_->mu);
-    detail::Waiter* wake = nullptr;
-    s_->TryRecvLocked(&out, &wake);
-    lock.unlock();
-    detail::Wake(wake);
-    return out;
-  }
+  std::optional<T> TryRecv() const { return s_ ? s_->TryRecv() : std::nullopt; }
 
   // Close closes the channel: buffered values stay readable, then receives
   // return nullopt; blocked receivers wake with nullopt and blocked senders panic.
-  void Close() {
+  void Close() const {
     if (!s_) throw Panic("close of nil channel");
-    std::vector<detail::Waiter*> wake;
-    {
-      std::lock_guard lock(s_->mu);
-      if (s_->closed) throw Panic("close of closed channel");
-      s_->closed = true;
-      while (detail::Waiter* w = s_->recvq.Claim()) {
-        detail::Commit(w, false);
-        wake.push_back(w);
-      }
-      while (detail::Waiter* w = s_->sendq.Claim()) {
-        detail::Commit(w, false);
-        wake.push_back(w);
-      }
-    }
-    for (detail::Waiter* w : wake) detail::Wake(w);
+    s_->Close();
   }
 
   // Len is the number of buffered values; Cap the capacity (0 for nil).
-  std::size_t Len() const {
-    if (!s_) return 0;
-    std::lock_guard lock(s_->mu);
-    return s_->buf.size();
-  }
+  std::size_t Len() const { return s_ ? s_->Len() : 0; }
   std::size_t Cap() const { return s_ ? s_->cap : 0; }
   bool IsNil() const { return s_ == nullptr; }
 
   friend bool operator==(const Chan& a, const Chan& b) { return a.s_ == b.s_; }
 
-  // Range support: for (T v : ch) receives until closed and drained.
+  // Range support: for (T v : ch) receives until closed and drained; each value
+  // is moved out of the iterator once, so move-only T works (so do auto&& and
+  // const auto&; auto& does not bind to the moved-out value).
   class Iterator {
    public:
     Iterator() = default;
-    explicit Iterator(Chan* ch) : ch_(ch) { ++*this; }
-    T& operator*() { return *cur_; }
+    explicit Iterator(const Chan* ch) : ch_(ch) { ++*this; }
+    T&& operator*() { return std::move(*cur_); }
     Iterator& operator++() {
       cur_ = ch_->Recv();
       return *this;
@@ -154,11 +88,11 @@ class Chan {
     bool operator==(const Iterator& o) const { return !cur_ && !o.cur_; }
 
    private:
-    Chan* ch_ = nullptr;
+    const Chan* ch_ = nullptr;
     std::optional<T> cur_;
   };
-  Iterator begin() { return Iterator(this); }
-  Iterator end() { return Iterator(); }
+  Iterator begin() const { return Iterator(this); }
+  Iterator end() const { return Iterator(); }
 
   // State is for gox::Select (internal).
   detail::ChanState<T>* State() const { return s_.get(); }

@@ -29,7 +29,8 @@ class RecvCaseT final : public SelectCase {
     chan = ch_.State();
     is_send = false;
   }
-  Try TryLocked(Waiter** wake) override { return ch_.State()->TryRecvLocked(&value_, wake); }
+  Fast TryFast() override { return ch_.State()->TryRecvFast(&value_); }
+  Try TryLocked(Wakes* wake) override { return ch_.State()->TryRecvLocked(&value_, wake); }
   void* Elem() override { return &value_; }
   void Finish(bool ok) override {
     if (!ok) value_.reset();
@@ -54,7 +55,8 @@ class SendCaseT final : public SelectCase {
     chan = ch_.State();
     is_send = true;
   }
-  Try TryLocked(Waiter** wake) override { return ch_.State()->TrySendLocked(v_, wake); }
+  Fast TryFast() override { return ch_.State()->TrySendFast(v_); }
+  Try TryLocked(Wakes* wake) override { return ch_.State()->TrySendLocked(v_, wake); }
   void* Elem() override { return &v_; }
   void Finish(bool) override { f_(); }
 
