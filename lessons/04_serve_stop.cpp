@@ -175,10 +175,10 @@ int main(int argc, char** argv) {
 
   gox::Chan<gox::Error> done(2);
   gox::Chan<gox::Unit> stop = fixed ? gox::Chan<gox::Unit>(0) : gox::Chan<gox::Unit>();
-  gox::Go([&] { done.Send(Serve("app", app, stop)); });
+  gox::Go([&app, done, stop] { done.Send(Serve("app", app, stop)); });
   SayGet("app", lesson::Get(app.Addr(), "/"));
   lesson::Say("debug: ListenAndServe on %s", taken.c_str());
-  gox::Go([&] { done.Send(Serve("debug", debug, stop)); });
+  gox::Go([&debug, done, stop] { done.Send(Serve("debug", debug, stop)); });
 
   Outcome o = MainLoop(done, stop, app.Addr(), milliseconds(500));
   if (!fixed) EndRun(app, done);

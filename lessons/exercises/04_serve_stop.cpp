@@ -26,8 +26,9 @@ gox::Error Serve(gox::Server& s) { return s.ListenAndServe(); }
 // RunServers serves both servers and returns their two errors, first one first.
 std::vector<gox::Error> RunServers(gox::Server& app, gox::Server& debug) {
   gox::Chan<gox::Error> done(2);
-  gox::Go([&] { done.Send(Serve(app)); });
-  gox::Go([&] { done.Send(Serve(debug)); });
+  // A Chan is a handle: capture it by value, so it outlives RunServers in the goroutine.
+  gox::Go([&app, done] { done.Send(Serve(app)); });
+  gox::Go([&debug, done] { done.Send(Serve(debug)); });
   std::vector<gox::Error> errs;
   for (std::size_t i = 0; i < done.Cap(); ++i) {
     errs.push_back(*done.Recv());

@@ -38,8 +38,8 @@ gox::Error Serve(gox::Server& s, gox::Chan<gox::Unit> stop) {
 std::vector<gox::Error> RunServers(gox::Server& app, gox::Server& debug) {
   gox::Chan<gox::Error> done(2);
   gox::Chan<gox::Unit> stop(0);
-  gox::Go([&] { done.Send(Serve(app, stop)); });
-  gox::Go([&] { done.Send(Serve(debug, stop)); });
+  gox::Go([&app, done, stop] { done.Send(Serve(app, stop)); });
+  gox::Go([&debug, done, stop] { done.Send(Serve(debug, stop)); });
   std::vector<gox::Error> errs;
   bool stopped = false;
   for (std::size_t i = 0; i < done.Cap(); ++i) {
