@@ -19,6 +19,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -200,7 +201,8 @@ void Register(const std::string& name, void (*workload)(int64_t, std::size_t), s
 
 void RegisterMatrix() {
   for (std::size_t cap : {0, 1, 1024}) {
-    const std::string c = "/" + std::to_string(cap);
+    std::string c = "/";
+    c += std::to_string(cap);  // not "/" + to_string(): GCC 12 warns -Wrestrict (false positive)
     Register("BM_Chan/seq" + c, Seq<ChanQ>, cap);
     Register("BM_MutexQueue/seq" + c, Seq<MutexQueue<int>>, cap);
     Register("BM_Chan/spsc" + c, Spsc<ChanQ>, cap);
@@ -294,10 +296,23 @@ class TableReporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   RegisterMatrix();
+  // The side-by-side table is for the console; --benchmark_format=json|csv (make
+  // compare reads json) gets Google Benchmark's own reporter, untouched.
+  bool console = true;
+  for (int i = 1; i < argc; ++i) {
+    const char* kFlag = "--benchmark_format=";
+    if (std::strncmp(argv[i], kFlag, std::strlen(kFlag)) == 0 &&
+        std::strcmp(argv[i], "--benchmark_format=console") != 0)
+      console = false;
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   TableReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (console) {
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+  } else {
+    benchmark::RunSpecifiedBenchmarks();
+  }
   benchmark::Shutdown();
   return 0;
 }
