@@ -13,6 +13,10 @@
 // Recv() returns v; Close happens before a receive that reports closed.
 // Panics (gox::Panic): Send, TrySend or Close after Close (also for a sender
 // already blocked when Close happens), Close of nil.
+// Lifetime: Go's garbage collector keeps a channel alive while anyone holds it;
+// here the handle you call through must outlive the call. A Send may still be
+// reading the channel after its receiver has the value, so a goroutine captures
+// channels by value ([done] or [=], not [&]): its copy keeps the channel alive.
 #pragma once
 
 #include <cstddef>
