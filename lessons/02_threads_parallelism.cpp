@@ -126,12 +126,18 @@ int UsableCpus() {
   return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
 }
 
+// Go's figure for the same start cost, quoted (not measured by this run): Go 1.19.8,
+// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md; the typical median
+// of 13 runs of 7 rounds on the workbook's machine (2 vCPUs, idle; range 1.22-4.85ms).
+constexpr double kGoMedianMs = 1.5;
+
 // We time starting n std::threads (joined in batches of 1000: ThreadSanitizer
-// tracks at most ~8000 live threads) and n gox::Go (then one wg.Wait()). The
-// process's first gox::Go sets up gox's scheduler (its worker and monitor
-// threads, and a kernel call that can take tens of ms); we time it apart, in
-// *first_ms, so that go_ms is the cost of n starts.
-void StartCost(int n, double* thread_ms, double* first_ms, double* go_ms) {
+// tracks at most ~8000 live threads) and n gox::Go (then one wg.Wait()), print
+// both and return the summary for the result line. The process's first gox::Go
+// sets up gox's scheduler (its first worker and monitor threads); we time it
+// apart, so that the gox::Go figure is the cost of n starts.
+std::string StartCosts(int n) {
+  double thread_ms = 0, first_ms = 0, go_ms = 0;
   constexpr int kBatch = 1000;
   std::atomic<int> ran{0};
   auto t0 = gox::Clock::now();
@@ -142,26 +148,31 @@ void StartCost(int n, double* thread_ms, double* first_ms, double* go_ms) {
       ts.emplace_back([&ran] { ran.fetch_add(1); });
     for (auto& t : ts) t.join();
   }
-  *thread_ms = MsSince(t0);
+  thread_ms = MsSince(t0);
   gox::WaitGroup wg;
   t0 = gox::Clock::now();
   wg.Add(1);
   gox::Go([&] { ran.fetch_add(1), wg.Done(); });
   wg.Wait();
-  *first_ms = MsSince(t0);
+  first_ms = MsSince(t0);
   t0 = gox::Clock::now();
   for (int i = 0; i < n; ++i) {
     wg.Add(1);
     gox::Go([&] { ran.fetch_add(1), wg.Done(); });
   }
   wg.Wait();
-  *go_ms = MsSince(t0);
+  go_ms = MsSince(t0);
+  lesson::Say("start %d std::threads and join them (1000 at a time): %6.1fms", n, thread_ms);
+  lesson::Say(
+      "first gox::Go and wg.Wait() (sets up gox's scheduler):   %6.1fms (once, not counted below)",
+      first_ms);
+  lesson::Say("start %d gox::Go and wg.Wait():                       %6.1fms", n, go_ms);
+  lesson::Say("Go 1.19, 10000 goroutines + wg.Wait() (quoted from the note, not run here): %.1fms",
+              kGoMedianMs);
+  return lesson::Format(
+      "starting %d: std::thread %.0fms, gox::Go %.0fms (Go 1.19: %.1fms for 10000, quoted)", n,
+      thread_ms, go_ms, kGoMedianMs);
 }
-
-// Go's figure for the same start cost, quoted (not measured by this run): Go 1.19.8,
-// GOMAXPROCS=2, the twin program in notes/02_threads_parallelism.md; the typical median
-// of 13 runs of 7 rounds on the workbook's machine (2 vCPUs, idle; range 1.22-4.85ms).
-constexpr double kGoMedianMs = 1.5;
 
 void Show(const char* what, const Timing& t) {
   lesson::Say(
@@ -234,18 +245,5 @@ int main(int argc, char** argv) {
   Show("1 thread ", one);
   const Timing many = Run(threads, work, 3);
   Show(lesson::Format("%d threads", threads).c_str(), many);
-
-  double thread_ms = 0, first_ms = 0, go_ms = 0;
-  StartCost(spawn, &thread_ms, &first_ms, &go_ms);
-  lesson::Say("start %d std::threads and join them (1000 at a time): %6.1fms", spawn, thread_ms);
-  lesson::Say(
-      "first gox::Go and wg.Wait() (sets up gox's scheduler):   %6.1fms (once, not counted below)",
-      first_ms);
-  lesson::Say("start %d gox::Go and wg.Wait():                       %6.1fms", spawn, go_ms);
-  lesson::Say("Go 1.19, 10000 goroutines + wg.Wait() (quoted from the note, not run here): %.1fms",
-              kGoMedianMs);
-  const std::string starts = lesson::Format(
-      "starting %d: std::thread %.0fms, gox::Go %.0fms (Go 1.19: %.1fms for 10000, quoted)", spawn,
-      thread_ms, go_ms, kGoMedianMs);
-  return Judge(pinned, UsableCpus(), threads, one, many, starts);
+  return Judge(pinned, UsableCpus(), threads, one, many, StartCosts(spawn));
 }

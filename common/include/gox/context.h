@@ -23,8 +23,8 @@
 #include <utility>
 
 #include "gox/chan.h"
-#include "gox/error.h"
 #include "gox/clock.h"
+#include "gox/error.h"
 
 namespace gox {
 
