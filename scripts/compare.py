@@ -9,6 +9,7 @@ and writes bench/results/latest.md, latest-gox.txt / latest-go.txt (Go benchmark
 format, for benchstat) and latest.svg (the ratios).
 Env: ROUNDS (3), QUICK=1 (1 round, short benchtimes: a smoke test, figures not for use).
 """
+import glob
 import http.client
 import json
 import math
@@ -345,12 +346,14 @@ def svg(rows, caption, path, rounds):
 
 
 def load_why():
+    """Reasons from bench/twins/why*.md: one `- `OP`: reason` line per op, across files."""
     why = {}
-    p = os.path.join(ROOT, "bench", "twins", "why.md")
-    if os.path.exists(p):
+    for p in sorted(glob.glob(os.path.join(ROOT, "bench", "twins", "why*.md"))):
         for line in open(p):
             m = re.match(r"^- `([^`]+)`: (.*)$", line.strip())
             if m:
+                if m.group(1) in why:
+                    sys.exit(f"compare: {m.group(1)} has two reasons ({os.path.basename(p)})")
                 why[m.group(1)] = m.group(2)
     return why
 
