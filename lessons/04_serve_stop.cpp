@@ -9,9 +9,6 @@
 // 500ms, then shut the app down ourselves to end the run).
 // Variants: fixed (default), no_stop.
 // Run: build/dev/lessons/04_serve_stop --variant=no_stop   Note: notes/04_serve_stop.md
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -58,21 +55,6 @@ gox::Error Serve(const char* name, gox::Server& s, gox::Chan<gox::Unit> stop) {
   if (!stop.IsNil()) (void)shut.Recv();  // wait for Shutdown to return
   lesson::Say("%s: ListenAndServe returned \"%s\"", name, err.Message().c_str());
   return err;
-}
-
-// We take a port the way another process would: bind and listen on 127.0.0.1:0.
-// Returns the fd (-1 on failure) and its address in *addr.
-int HoldPort(std::string* addr) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    return -1;
-  *addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-  return fd;
 }
 
 void SayGet(const std::string& who, const lesson::Reply& r) {
@@ -166,7 +148,7 @@ int main(int argc, char** argv) {
   auto hello = [](gox::ResponseWriter& w, gox::Request&) { w.Write("hello\n"); };
   gox::Server app("127.0.0.1:0", hello);
   std::string taken;
-  const int holder = HoldPort(&taken);
+  const int holder = lesson::HoldPort(&taken);
   if (gox::Error err = app.Listen(); err || holder < 0)
     return lesson::Conclude(false, "setup failed: %s",
                             err ? err.Message().c_str() : "no free port");

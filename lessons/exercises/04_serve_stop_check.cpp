@@ -16,25 +16,11 @@
 #include "gox/http_server.h"
 #include "gox/select.h"
 #include "gox/time.h"
+#include "http_get.h"
 
 std::vector<gox::Error> RunServers(gox::Server& app, gox::Server& debug);
 
 namespace {
-
-// HoldPort binds and listens on 127.0.0.1:0, as another process would; the address
-// goes to *addr.
-int HoldPort(std::string* addr) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    return -1;
-  *addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-  return fd;
-}
 
 // Accepts reports whether a TCP connect to addr succeeds.
 bool Accepts(const std::string& addr) {
@@ -56,7 +42,7 @@ int main() {
   auto hello = [](gox::ResponseWriter& w, gox::Request&) { w.Write("hello\n"); };
   static gox::Server app("127.0.0.1:0", hello);  // static: may outlive a stuck RunServers
   std::string taken;
-  const int holder = HoldPort(&taken);
+  const int holder = lesson::HoldPort(&taken);
   if (holder < 0 || app.Listen()) {
     std::printf("FAIL: %s: the check could not set up its servers\n", name);
     check::Exit(1);

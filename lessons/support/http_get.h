@@ -3,6 +3,9 @@
 //   Get(addr, path, timeout)  one GET on a fresh connection to "host:port" (IPv4);
 //                             Reply::status is the HTTP status, or 0 with Reply::error
 //                             ("connection refused", "timeout", ...).
+//   HoldPort(&addr)           binds and listens on 127.0.0.1:0 as another process would;
+//                             returns the fd (the caller closes it) and its address in
+//                             addr, or -1 with nothing left open.
 // Header-only; every call opens and closes its own socket, so it is thread-safe.
 #pragma once
 
@@ -67,6 +70,22 @@ inline Reply Get(const std::string& addr, const std::string& path,
     r.error = in.empty() ? "no response (connection closed or timed out)" : "malformed response";
   }
   return r;
+}
+
+inline int HoldPort(std::string* addr) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  *addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  return fd;
 }
 
 }  // namespace lesson
