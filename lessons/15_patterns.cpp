@@ -133,8 +133,8 @@ double WaitFor(gox::Chan<std::string> result, milliseconds timeout, bool* answer
   *answered = false;
   gox::Select(gox::RecvCase(result,
                             [&](std::optional<std::string> v) {
-                              *answered = true;
-                              lesson::Say("  got \"%s\"", v->c_str());
+                              *answered = v.has_value();
+                              lesson::Say("  got \"%s\"", v ? v->c_str() : "(closed)");
                             }),
               gox::RecvCase(gox::After(timeout), [&] {
                 lesson::Say("  After(%lldms) won: timeout",

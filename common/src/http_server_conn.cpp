@@ -162,7 +162,8 @@ Verdict ServeOne(Shared& s, Conn& c) {
   } catch (const Poco::Exception&) {
     status = 400;
   }
-  if (r.path.empty()) r.path = "/";
+  if (r.path.empty())
+    r.path.assign(1, '/');  // not = "/": GCC 12 -O3 warns -Wrestrict (a false positive)
   std::size_t consumed = c.header_len;
   if (status == 0) status = ReadBody(s, c, deadline, &r.body, &consumed);
   if (status < 0) return Verdict::kClose;
