@@ -35,12 +35,20 @@ thread_local int64_t t_allocs = 0;
 }  // namespace
 
 #if GOX_COUNT_ALLOCS
-// We count allocations by replacing the global operator new; the default
-// operator delete calls std::free, which matches.
+// We count allocations by replacing the global operator new (plain and
+// aligned); the default operator delete calls std::free, which matches.
 // noinline: inlined, GCC would see malloc paired with operator delete and warn.
 [[gnu::noinline]] void* operator new(std::size_t n) {
   ++t_allocs;
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+// Over-aligned types (a channel's state) come here; libstdc++'s aligned
+// operator delete calls std::free, which matches std::aligned_alloc.
+[[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t al) {
+  ++t_allocs;
+  const auto a = static_cast<std::size_t>(al);
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a)) return p;
   throw std::bad_alloc();
 }
 #endif

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "gox/detail/timer_queue.h"
@@ -465,6 +466,76 @@ TEST(ContextTest, ConcurrentCreateAndCancelUnderOneParent) {
     for (auto& t : ts) t.join();
     EXPECT_EQ(gox::detail::ContextChildCount(parent), 0u);
     EXPECT_EQ(gox::detail::PendingTimers(), 0u);
+  });
+}
+
+// Stress for the lock-free paths (context.cpp): lazy Done made while a cancel
+// runs, Err() without the lock, the intrusive child list under concurrent
+// link/unlink/cancel. Workers keep making children (some with a grandchild,
+// some fetching Done first, some cancelling themselves) while the main thread
+// cancels the parent. A worker that sees parent.Err() non-nil must see every
+// child it made before already cancelled (Go: Err() non-nil only after the
+// cancel's locked section, which cancels the children); a watcher that sees
+// parent's Done closed must see Err() non-nil.
+TEST(ContextTest, StressLazyDoneLockFreeErrChildListRacingCancel) {
+  RunWithWatchdog(kWatchdog, [] {
+    const int rounds = gox_test::Scaled(60);
+    std::atomic<int> failures{0};
+    for (int r = 0; r < rounds && failures == 0; ++r) {
+      auto [parent, cancel] = gox::WithCancel(gox::Background());
+      struct Kid {
+        gox::Context ctx;
+        gox::CancelFunc cancel;
+        gox::Chan<gox::Unit> early_done;  // nil unless Done() was fetched early
+        gox::Context grandchild;
+      };
+      std::vector<std::vector<Kid>> kept(3);
+      std::atomic<int> made{0};
+      std::vector<std::thread> ts;
+      for (int t = 0; t < 3; ++t) {
+        ts.emplace_back([&, t, p = parent] {
+          for (int i = 0; i < 100'000; ++i) {
+            Kid k;
+            std::tie(k.ctx, k.cancel) = gox::WithCancel(p);
+            if (i % 2 == 0) k.early_done = k.ctx.Done();
+            if (i % 5 == 0) k.grandchild = gox::WithCancel(k.ctx).first;
+            if (i % 3 == 0) k.cancel();  // races the parent's cancel
+            ++made;
+            bool parent_done = static_cast<bool>(p.Err());
+            bool ok = k.ctx.Err() || !parent_done;
+            if (parent_done) {
+              ok = ok && IsClosed(k.ctx.Done()) && k.ctx.Done() == k.ctx.Done();
+              if (!k.early_done.IsNil()) ok = ok && IsClosed(k.early_done);
+              if (k.grandchild.Node())
+                ok = ok && k.grandchild.Err() && IsClosed(k.grandchild.Done());
+            }
+            if (!ok) ++failures;
+            kept[t].push_back(std::move(k));
+            if (parent_done) break;
+          }
+        });
+      }
+      ts.emplace_back([&, p = parent] {  // the watcher
+        for (;;) {
+          bool closed = IsClosed(p.Done());
+          if (closed && !p.Err()) ++failures;
+          if (closed) break;
+        }
+      });
+      while (made < 3000 * (1 + r % 3)) std::this_thread::yield();
+      cancel();
+      for (auto& th : ts) th.join();
+      EXPECT_EQ(gox::detail::ContextChildCount(parent), 0u);
+      for (auto& ks : kept) {
+        for (Kid& k : ks) {
+          bool ok = k.ctx.Err() && IsClosed(k.ctx.Done());
+          if (!k.early_done.IsNil()) ok = ok && k.early_done == k.ctx.Done();
+          if (k.grandchild.Node()) ok = ok && k.grandchild.Err() == gox::Canceled;
+          if (!ok) ++failures;
+        }
+      }
+    }
+    EXPECT_EQ(failures.load(), 0);
   });
 }
 

@@ -2,7 +2,6 @@
 #include "gox/go.h"
 
 #include <mutex>
-#include <unordered_map>
 
 #include "gox/detail/timer_queue.h"
 
@@ -43,14 +42,43 @@ CancelNode* TargetOf(const Context& c) { return c.Node() ? c.Node()->CancelTarge
 }  // namespace
 
 // CancelNode is Go's cancelCtx. Lock order: a parent's mu_ before a child's.
+//
+// Fast paths (measured: bench/context_bench.cpp, bench/twins/why-ctxhttp.md):
+// - Done is lazy, as in Go: the channel is made by the first Done() call, not
+//   by WithCancel; Cancel closes it only if it exists, and Done() after Cancel
+//   returns one shared closed channel (Go's closedchan). done_ is written only
+//   under mu_ while done_made_ is false; the release store of done_made_ comes
+//   after, and done_ never changes again, so a reader that loads done_made_ ==
+//   true (acquire) may copy done_ without the lock.
+// - Err() takes no lock unless a Cancel is running. state_ goes kLive ->
+//   kCancelling (err_ just set, under mu_, before Done is closed and the
+//   children are cancelled) -> kCancelled (all that done, still under mu_),
+//   each a release store. Err() loads state_ (acquire): kLive is nil; kCancelled
+//   reads the final err_ without the lock (and sees all the canceller did
+//   before cancelling); kCancelling waits for mu_, as Go's Err does. So, as in
+//   Go, a receiver of Done (closed after kCancelling) sees Err() non-nil, and
+//   Err() non-nil means every child is already cancelled.
+// - Children are an intrusive list (no allocation per child): the links and
+//   the child's strong self-reference self_ are guarded by the parent's mu_.
 class CancelNode : public ContextNode, public std::enable_shared_from_this<CancelNode> {
  public:
-  explicit CancelNode(Context parent) : parent_(std::move(parent)), done_(0) {}
+  explicit CancelNode(Context parent) : parent_(std::move(parent)) {}
 
   std::optional<Clock::time_point> Deadline() const override { return DeadlineOf(parent_); }
-  Chan<Unit> Done() const override { return done_; }
-  Error Err() const override {
+  Chan<Unit> Done() const override {
+    if (done_made_.load(std::memory_order_acquire)) return done_;
     std::lock_guard lock(mu_);
+    if (!done_made_.load(std::memory_order_relaxed)) {
+      done_ = err_ ? ClosedChan() : Chan<Unit>(0);
+      done_made_.store(true, std::memory_order_release);
+    }
+    return done_;
+  }
+  Error Err() const override {
+    State st = state_.load(std::memory_order_acquire);
+    if (st == kLive) return Error();
+    if (st == kCancelled) return err_;  // final: written before state_ was released
+    std::lock_guard lock(mu_);          // a Cancel is running: wait for it
     return err_;
   }
   const void* Value(uint64_t key) const override { return ValueIn(parent_, key); }
@@ -58,12 +86,12 @@ class CancelNode : public ContextNode, public std::enable_shared_from_this<Cance
 
   std::size_t ChildCount() const {
     std::lock_guard lock(mu_);
-    return children_.size();
+    return nkids_;
   }
 
   Error CauseOf() const {
     std::lock_guard lock(mu_);
-    return cause_;
+    return cause_ ? cause_ : err_;
   }
 
   // Propagate links this node under its parent's cancel target (Go's
@@ -79,30 +107,57 @@ class CancelNode : public ContextNode, public std::enable_shared_from_this<Cance
       return;
     }
     parent_target_ = p;
-    p->children_.emplace(this, shared_from_this());
+    self_ = shared_from_this();
+    linked_ = true;
+    next_ = p->kids_;
+    if (next_ != nullptr) next_->prev_ = this;
+    p->kids_ = this;
+    ++p->nkids_;
   }
 
-  // Cancel closes Done, records err/cause (first call wins) and cancels every
-  // child before returning. remove_from_parent unlinks this node from its parent.
-  virtual void Cancel(bool remove_from_parent, Error err, Error cause) {
+  // Cancel closes Done, records err/cause (first call wins; a nil cause means
+  // err) and cancels every child before returning. remove_from_parent unlinks
+  // this node from its parent.
+  virtual void Cancel(bool remove_from_parent, const Error& err, const Error& cause) {
     CancelSelf(err, cause);
     if (remove_from_parent) RemoveFromParent();
   }
 
  protected:
-  void CancelSelf(const Error& err, Error cause) {
-    if (!cause) cause = err;
-    std::unordered_map<CancelNode*, std::shared_ptr<CancelNode>> kids;
+  static const Chan<Unit>& ClosedChan() {
+    static const Chan<Unit> closed = [] {
+      Chan<Unit> c(0);
+      c.Close();
+      return c;
+    }();
+    return closed;
+  }
+
+  void CancelSelf(const Error& err, const Error& cause) {
+    CancelNode* kids = nullptr;
     {
       std::lock_guard lock(mu_);
       if (err_) return;  // already cancelled
       err_ = err;
-      cause_ = cause;
-      done_.Close();
-      kids.swap(children_);
-      for (auto& kid : kids) kid.second->Cancel(false, err, cause);
+      if (cause && !(cause == err)) cause_ = cause;
+      state_.store(kCancelling, std::memory_order_release);
+      if (done_made_.load(std::memory_order_relaxed)) done_.Close();
+      kids = kids_;
+      kids_ = nullptr;
+      nkids_ = 0;
+      for (CancelNode* k = kids; k != nullptr; k = k->next_) {
+        k->linked_ = false;  // its RemoveFromParent now leaves the links alone
+        k->Cancel(false, err_, cause_);
+      }
+      state_.store(kCancelled, std::memory_order_release);
     }
-    // kids are released here, outside every lock.
+    // Outside every lock: drop our strong references. Only this thread touches
+    // an unlinked child's next_ and self_ now.
+    while (kids != nullptr) {
+      CancelNode* next = kids->next_;
+      std::shared_ptr<CancelNode> drop = std::move(kids->self_);
+      kids = next;  // drop may destroy the child: read next_ first
+    }
   }
 
   void RemoveFromParent() {
@@ -110,22 +165,39 @@ class CancelNode : public ContextNode, public std::enable_shared_from_this<Cance
     if (p == nullptr) return;
     std::shared_ptr<CancelNode> keep;
     std::lock_guard lock(p->mu_);
-    auto it = p->children_.find(this);
-    if (it == p->children_.end()) return;
-    keep = std::move(it->second);
-    p->children_.erase(it);
+    if (!linked_) return;
+    linked_ = false;
+    if (prev_ != nullptr) {
+      prev_->next_ = next_;
+    } else {
+      p->kids_ = next_;
+    }
+    if (next_ != nullptr) next_->prev_ = prev_;
+    --p->nkids_;
+    keep = std::move(self_);
     // keep is destroyed after the lock is released (declared before it).
   }
 
   const Context parent_;                 // keeps ancestors (and values) alive
   CancelNode* parent_target_ = nullptr;  // where Propagate linked us; set once
   mutable std::mutex mu_;
-  Chan<Unit> done_;  // closed by the first Cancel, under mu_
-  Error err_;        // guarded by mu_; set once
-  Error cause_;      // guarded by mu_; set once
-  // Children linked by Propagate; guarded by mu_. Strong references, as Go's
-  // map: an uncancelled child lives until it or this node is cancelled.
-  std::unordered_map<CancelNode*, std::shared_ptr<CancelNode>> children_;
+  mutable Chan<Unit> done_;                     // made lazily under mu_; see above
+  mutable std::atomic<bool> done_made_{false};  // done_ is final once true
+  enum State : unsigned char { kLive, kCancelling, kCancelled };
+  std::atomic<State> state_{kLive};  // see above; written under mu_
+  Error err_;                        // guarded by mu_; set once
+  Error cause_;                      // guarded by mu_; set once; nil = same as err_
+  // Our children (Propagate links them); guarded by mu_. Each holds a strong
+  // reference to itself while linked, as Go's map does: an uncancelled child
+  // lives until it or this node is cancelled.
+  CancelNode* kids_ = nullptr;
+  std::size_t nkids_ = 0;
+  // Our links in parent_target_'s list; guarded by parent_target_->mu_ (after
+  // the parent's CancelSelf unlinked us: by that thread alone).
+  CancelNode* prev_ = nullptr;
+  CancelNode* next_ = nullptr;
+  bool linked_ = false;
+  std::shared_ptr<CancelNode> self_;
 };
 
 // TimerNode is Go's timerCtx: a CancelNode with a deadline timer.
@@ -147,8 +219,8 @@ class TimerNode final : public CancelNode {
     });
   }
 
-  void Cancel(bool remove_from_parent, Error err, Error cause) override {
-    CancelSelf(err, std::move(cause));
+  void Cancel(bool remove_from_parent, const Error& err, const Error& cause) override {
+    CancelSelf(err, cause);
     if (remove_from_parent) RemoveFromParent();
     uint64_t id;
     {
@@ -165,14 +237,15 @@ class TimerNode final : public CancelNode {
 };
 
 // AfterFuncNode is Go's afterFuncCtx: a child whose cancellation starts f once.
-// The parent holds it (children_) and it holds the parent until cancel or stop.
+// The parent holds it (its list of children) and it holds the parent until
+// cancel or stop.
 class AfterFuncNode final : public CancelNode {
  public:
   AfterFuncNode(Context parent, std::function<void()> f)
       : CancelNode(std::move(parent)), f_(std::move(f)) {}
 
-  void Cancel(bool remove_from_parent, Error err, Error cause) override {
-    CancelSelf(err, std::move(cause));
+  void Cancel(bool remove_from_parent, const Error& err, const Error& cause) override {
+    CancelSelf(err, cause);
     if (remove_from_parent) RemoveFromParent();
     if (!once_.exchange(true)) Go(std::move(f_));
   }
@@ -245,13 +318,14 @@ Context TODO() { return Context(); }
 std::pair<Context, CancelFunc> WithCancel(Context parent) {
   auto n = std::make_shared<detail::CancelNode>(std::move(parent));
   n->Propagate();
-  return {Context(n), [n] { n->Cancel(true, Canceled, Error()); }};
+  Context ctx(n);
+  return {std::move(ctx), [n = std::move(n)] { n->Cancel(true, Canceled, Error()); }};
 }
 
 std::pair<Context, CancelCauseFunc> WithCancelCause(Context parent) {
   auto n = std::make_shared<detail::CancelNode>(std::move(parent));
   n->Propagate();
-  return {Context(n), [n](Error cause) { n->Cancel(true, Canceled, std::move(cause)); }};
+  return {Context(n), [n](const Error& cause) { n->Cancel(true, Canceled, cause); }};
 }
 
 std::pair<Context, CancelFunc> WithDeadlineCause(Context parent, Clock::time_point d, Error cause) {
