@@ -26,10 +26,9 @@ class TimerQueue {
       started_ = true;
     }
     uint64_t id = next_id_++;
-    bool first = entries_.empty() || when < entries_.begin()->first.first;
     entries_.emplace(Key{when, id}, std::move(fn));
     when_.emplace(id, when);
-    if (first) cv_.notify_one();
+    if (when < wake_at_) cv_.notify_one();  // only if it sleeps past `when`
     return id;
   }
 
@@ -54,7 +53,9 @@ class TimerQueue {
     std::unique_lock lock(mu_);
     for (;;) {
       if (entries_.empty()) {
+        wake_at_ = Clock::time_point::max();
         cv_.wait(lock);
+        wake_at_ = Clock::time_point::min();
         continue;
       }
       auto first = entries_.begin();
@@ -62,7 +63,9 @@ class TimerQueue {
         // Copy the deadline: wait_until re-reads it after re-locking, and a
         // CancelTimer meanwhile may have erased the entry it lives in.
         const Clock::time_point when = first->first.first;
+        wake_at_ = when;
         cv_.wait_until(lock, when);
+        wake_at_ = Clock::time_point::min();
         continue;
       }
       std::function<void()> fn = std::move(first->second);
@@ -87,6 +90,9 @@ class TimerQueue {
   std::unordered_map<uint64_t, Clock::time_point> when_;  // guarded by mu_
   uint64_t next_id_ = 1;                                  // guarded by mu_
   bool started_ = false;                                  // guarded by mu_
+  // When the thread will wake by itself (max: never; min: it is awake and
+  // will look at entries_ before sleeping again); guarded by mu_.
+  Clock::time_point wake_at_ = Clock::time_point::min();
 };
 
 }  // namespace
