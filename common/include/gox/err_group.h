@@ -16,7 +16,7 @@
 // may have taken the slot meanwhile) and re-queues. Parking this way spins
 // briefly before it sleeps and tells the scheduler that a goroutine's thread
 // sleeps, as gox's channels do (a std::condition_variable would do neither):
-// SetLimit(4) over 1000 tasks went from ~5 ms to ~0.7 ms (bench/errgroup_bench).
+// SetLimit(4) over 1000 trivial tasks: 2.0 ms -> 0.53 ms (median of 6 runs, errgroup_bench).
 // Panics (gox::Panic): SetLimit(n >= 0) while tasks started under a limit are
 // running ("errgroup: modify limit while N goroutines in the group are still active").
 #pragma once
