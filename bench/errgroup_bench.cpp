@@ -3,7 +3,10 @@
 //   ErrGroup/WithContext/1000  the same through WithContext (a context cancelled by Wait)
 //   ErrGroup/Limit4/1000       the same with SetLimit(4)
 //   GoWaitGroup/1000           the baseline: gox::Go + gox::WaitGroup
+// Counters: ns_per_task, cs_per_task (context switches of the process per task).
 #include <benchmark/benchmark.h>
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,40 +17,55 @@
 
 namespace {
 
-// SetPerTask reports the wall time per task (the benchmarks use real time).
-void SetPerTask(benchmark::State& state, int n, std::chrono::steady_clock::time_point start) {
+// ContextSwitches is this process's context switches so far (all threads,
+// voluntary and involuntary).
+long ContextSwitches() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+// SetPerTask reports the wall time and the context switches per task (the
+// benchmarks use real time; start_cs is ContextSwitches() before the loop).
+void SetPerTask(benchmark::State& state, int n, std::chrono::steady_clock::time_point start,
+                long start_cs) {
   std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
-  state.counters["ns_per_task"] = took.count() / (static_cast<double>(n) * state.iterations());
+  const double tasks = static_cast<double>(n) * state.iterations();
+  state.counters["ns_per_task"] = took.count() / tasks;
+  state.counters["cs_per_task"] = static_cast<double>(ContextSwitches() - start_cs) / tasks;
 }
 
 void BM_ErrGroupGoWait(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::atomic<int> sink{0};
+  const long start_cs = ContextSwitches();
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     gox::ErrGroup g;
     for (int i = 0; i < n; ++i) g.Go([&sink] { sink.fetch_add(1, std::memory_order_relaxed); });
     benchmark::DoNotOptimize(g.Wait());
   }
-  SetPerTask(state, n, start);
+  SetPerTask(state, n, start, start_cs);
 }
 BENCHMARK(BM_ErrGroupGoWait)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_ErrGroupWithContext(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
+  const long start_cs = ContextSwitches();
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     auto [g, ctx] = gox::WithContext(gox::Background());
     for (int i = 0; i < n; ++i) g.Go([c = ctx]() -> gox::Error { return c.Err(); });
     benchmark::DoNotOptimize(g.Wait());
   }
-  SetPerTask(state, n, start);
+  SetPerTask(state, n, start, start_cs);
 }
 BENCHMARK(BM_ErrGroupWithContext)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_ErrGroupLimit4(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::atomic<int> sink{0};
+  const long start_cs = ContextSwitches();
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     gox::ErrGroup g;
@@ -55,13 +73,14 @@ void BM_ErrGroupLimit4(benchmark::State& state) {
     for (int i = 0; i < n; ++i) g.Go([&sink] { sink.fetch_add(1, std::memory_order_relaxed); });
     benchmark::DoNotOptimize(g.Wait());
   }
-  SetPerTask(state, n, start);
+  SetPerTask(state, n, start, start_cs);
 }
 BENCHMARK(BM_ErrGroupLimit4)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_GoWaitGroup(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::atomic<int> sink{0};
+  const long start_cs = ContextSwitches();
   auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     gox::WaitGroup wg;
@@ -74,7 +93,7 @@ void BM_GoWaitGroup(benchmark::State& state) {
     }
     wg.Wait();
   }
-  SetPerTask(state, n, start);
+  SetPerTask(state, n, start, start_cs);
 }
 BENCHMARK(BM_GoWaitGroup)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 

@@ -15,6 +15,7 @@
 #include "gox/chan.h"
 #include "gox/go.h"
 #include "gox/select.h"
+#include "gox/wait_group.h"
 #include "test_util.h"
 
 using namespace std::chrono_literals;
@@ -172,6 +173,60 @@ TEST(ErrGroupTest, SetLimitBoundsConcurrencyGoBlocksTryGoFails) {
     for (int i = 0; i < 3; ++i) gate.Send(gox::Unit{});
     EXPECT_FALSE(g.Wait());
     EXPECT_EQ(high.load(), 3);
+  });
+}
+
+// Stress for the limit's waiter queue (err_group.cpp): launchers on threads and
+// on goroutines race Go (blocking) and TryGo against tasks that free slots and
+// against concurrent Waits. A lost wake-up hangs (the watchdog fails the test);
+// a slot given twice shows as more than kLimit tasks at once.
+TEST(ErrGroupTest, StressLimitWaitersNoLostWakeupNoOverrun) {
+  RunWithWatchdog(kWatchdog, [] {
+    constexpr int kLimit = 2;
+    const int rounds = gox_test::Scaled(200);
+    for (int r = 0; r < rounds; ++r) {
+      gox::ErrGroup g;
+      g.SetLimit(kLimit);
+      std::atomic<int> cur{0}, high{0}, ran{0}, tried{0};
+      auto task = [&] {
+        int now = ++cur;
+        int h = high.load();
+        while (now > h && !high.compare_exchange_weak(h, now)) {
+        }
+        std::this_thread::yield();
+        --cur;
+        ++ran;
+      };
+      constexpr int kPerLauncher = 20;
+      auto launch = [&] {
+        for (int i = 0; i < kPerLauncher; ++i) {
+          if (i % 4 == 3) {
+            if (g.TryGo(task)) ++tried;
+          } else {
+            g.Go(task);
+          }
+        }
+      };
+      gox::WaitGroup launched;
+      launched.Add(2);
+      gox::Go([&] {
+        launch();
+        launched.Done();
+      });
+      gox::Go([&] {
+        launch();
+        launched.Done();
+      });
+      std::thread t1(launch), t2(launch);
+      std::thread waiter([&] { (void)g.Wait(); });  // may return early: no task yet
+      t1.join();
+      t2.join();
+      launched.Wait();
+      EXPECT_FALSE(g.Wait());
+      waiter.join();
+      EXPECT_EQ(ran.load(), 4 * (kPerLauncher - kPerLauncher / 4) + tried.load());
+      ASSERT_LE(high.load(), kLimit) << "round " << r;
+    }
   });
 }
 

@@ -1,26 +1,91 @@
 #include "gox/err_group.h"
 
-#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <string>
 
+#include "gox/detail/parker.h"
 #include "gox/go.h"
 
 namespace gox {
 
 namespace detail {
 
+// Waiter is a thread blocked in the group: a Go() at the limit or a Wait().
+// It lives on the waiter's stack; whoever dequeues it (under mu) Unparks it
+// after the unlock, and the waiter returns from Park only after that Unpark.
+struct ErrGroupWaiter {
+  Parker parker;
+  ErrGroupWaiter* next = nullptr;
+};
+
+// WaiterList is a FIFO of waiters (guarded by the group's mu).
+struct WaiterList {
+  ErrGroupWaiter* head = nullptr;
+  ErrGroupWaiter* tail = nullptr;
+
+  void Push(ErrGroupWaiter* w) {
+    w->next = nullptr;
+    if (tail == nullptr) {
+      head = tail = w;
+    } else {
+      tail->next = w;
+      tail = w;
+    }
+  }
+  ErrGroupWaiter* PopOne() {
+    ErrGroupWaiter* w = head;
+    if (w != nullptr) {
+      head = w->next;
+      if (head == nullptr) tail = nullptr;
+      w->next = nullptr;
+    }
+    return w;
+  }
+  ErrGroupWaiter* PopAll() {
+    ErrGroupWaiter* w = head;
+    head = tail = nullptr;
+    return w;
+  }
+};
+
+// Wake unparks a chain of dequeued waiters (mu released). We read next before
+// Unpark: a woken waiter may return and destroy its record at once.
+void Wake(ErrGroupWaiter* w) {
+  while (w != nullptr) {
+    ErrGroupWaiter* next = w->next;
+    w->parker.Unpark();
+    w = next;
+  }
+}
+
 struct ErrGroupState {
   std::mutex mu;
-  std::condition_variable slot_freed;  // tokens dropped or the limit changed
-  std::condition_variable idle;        // running dropped to 0
-  int limit = -1;                      // guarded by mu; < 0: no limit
-  int tokens = 0;                      // guarded by mu; running tasks holding a limit slot
-  int running = 0;                     // guarded by mu; tasks not yet returned
-  bool err_set = false;                // guarded by mu; Go's errOnce
-  Error err;                           // guarded by mu; the first error
-  CancelCauseFunc cancel;              // set by WithContext before sharing; then read-only
+  WaiterList slot_waiters;  // guarded by mu: Go() callers blocked at the limit
+  WaiterList idle_waiters;  // guarded by mu: Wait() callers
+  int limit = -1;           // guarded by mu; < 0: no limit
+  int tokens = 0;           // guarded by mu; running tasks holding a limit slot
+  int running = 0;          // guarded by mu; tasks not yet returned
+  bool err_set = false;     // guarded by mu; Go's errOnce
+  Error err;                // guarded by mu; the first error
+  CancelCauseFunc cancel;   // set by WithContext before sharing; then read-only
+
+  // Release drops a task's slot (if it holds one) and its running count; it
+  // returns the waiters to wake: one slot waiter per freed slot, and every
+  // Wait() once nothing runs. mu held.
+  ErrGroupWaiter* Release(bool has_token) {
+    ErrGroupWaiter* wake = nullptr;
+    if (has_token) {
+      --tokens;
+      wake = slot_waiters.PopOne();
+    }
+    if (--running == 0) {
+      ErrGroupWaiter* all = idle_waiters.PopAll();
+      if (wake == nullptr) return all;
+      wake->next = all;
+    }
+    return wake;
+  }
 
   void Finish(Error e, bool has_token) {
     if (e) {
@@ -35,12 +100,12 @@ struct ErrGroupState {
       }
       if (first && cancel) cancel(e);
     }
-    std::lock_guard lock(mu);
-    if (has_token) {
-      --tokens;
-      slot_freed.notify_all();
+    ErrGroupWaiter* wake;
+    {
+      std::lock_guard lock(mu);
+      wake = Release(has_token);
     }
-    if (--running == 0) idle.notify_all();
+    Wake(wake);
   }
 };
 
@@ -64,13 +129,19 @@ bool ErrGroup::Start(std::unique_ptr<detail::ErrTask> task, bool block) {
   bool has_token = false;
   {
     std::unique_lock lock(s_->mu);
+    // At the limit we queue and park until a task frees a slot (or SetLimit
+    // changes the limit), then look again: a newcomer may have taken the slot.
+    while (s_->limit >= 0 && s_->tokens >= s_->limit) {
+      if (!block) return false;
+      detail::ErrGroupWaiter w;
+      s_->slot_waiters.Push(&w);
+      lock.unlock();
+      w.parker.Park();  // returns only after the Unpark of whoever dequeued w
+      lock.lock();
+    }
     if (s_->limit >= 0) {
-      if (!block && s_->tokens >= s_->limit) return false;
-      s_->slot_freed.wait(lock, [&] { return s_->limit < 0 || s_->tokens < s_->limit; });
-      if (s_->limit >= 0) {
-        ++s_->tokens;
-        has_token = true;
-      }
+      ++s_->tokens;
+      has_token = true;
     }
     ++s_->running;
   }
@@ -79,32 +150,42 @@ bool ErrGroup::Start(std::unique_ptr<detail::ErrTask> task, bool block) {
   try {
     detail::Spawn(std::move(task));  // the task is the goroutine: no second wrapper
   } catch (...) {
-    std::lock_guard lock(s_->mu);
-    if (has_token) {
-      --s_->tokens;
-      s_->slot_freed.notify_all();
+    detail::ErrGroupWaiter* wake;
+    {
+      std::lock_guard lock(s_->mu);
+      wake = s_->Release(has_token);
     }
-    if (--s_->running == 0) s_->idle.notify_all();
+    detail::Wake(wake);
     throw;
   }
   return true;
 }
 
 void ErrGroup::SetLimit(int n) {
-  std::lock_guard lock(s_->mu);
-  if (n >= 0 && s_->tokens != 0) {
-    throw Panic("errgroup: modify limit while " + std::to_string(s_->tokens) +
-                " goroutines in the group are still active");
+  detail::ErrGroupWaiter* wake;
+  {
+    std::lock_guard lock(s_->mu);
+    if (n >= 0 && s_->tokens != 0) {
+      throw Panic("errgroup: modify limit while " + std::to_string(s_->tokens) +
+                  " goroutines in the group are still active");
+    }
+    s_->limit = n < 0 ? -1 : n;
+    wake = s_->slot_waiters.PopAll();  // they look at the new limit
   }
-  s_->limit = n < 0 ? -1 : n;
-  s_->slot_freed.notify_all();
+  detail::Wake(wake);
 }
 
 Error ErrGroup::Wait() {
   Error e;
   {
     std::unique_lock lock(s_->mu);
-    s_->idle.wait(lock, [&] { return s_->running == 0; });
+    while (s_->running != 0) {
+      detail::ErrGroupWaiter w;
+      s_->idle_waiters.Push(&w);
+      lock.unlock();
+      w.parker.Park();  // returns only after the Unpark of whoever dequeued w
+      lock.lock();
+    }
     e = s_->err;
   }
   if (s_->cancel) s_->cancel(e);

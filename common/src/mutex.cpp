@@ -138,7 +138,14 @@ void Mutex::LockSlow() {
 }
 
 void Mutex::Unlock() {
-  int32_t old = state_.load(std::memory_order_relaxed);
+  // Fast path: locked, nobody waiting. One CAS and no load before it: a plain
+  // load first could fetch the line shared and the CAS fetch it again (Go's
+  // Unlock is one atomic add). A failed CAS leaves the current state in old.
+  int32_t old = kLocked;
+  if (state_.compare_exchange_strong(old, 0, std::memory_order_release,
+                                     std::memory_order_relaxed)) {
+    return;
+  }
   int32_t desired;
   do {
     if ((old & kLocked) == 0) throw Panic("sync: unlock of unlocked mutex");

@@ -9,6 +9,14 @@
 // process). ErrGroup is a handle: copies share one group; ErrGroup() is Go's
 // zero Group (no limit, cancels nothing).
 // Ordering: everything a task did is visible after the Wait that saw it finish.
+// Blocking: a Go() at the limit and a Wait() queue a waiter record (FIFO, on
+// their own stack) under the group's mutex and park on its Parker; a task that
+// returns dequeues one slot waiter (and, as the last one, every Wait) under the
+// mutex and unparks them after the unlock. A woken Go() looks again (a TryGo
+// may have taken the slot meanwhile) and re-queues. Parking this way spins
+// briefly before it sleeps and tells the scheduler that a goroutine's thread
+// sleeps, as gox's channels do (a std::condition_variable would do neither):
+// SetLimit(4) over 1000 trivial tasks: 2.0 ms -> 0.53 ms (median of 6 runs, errgroup_bench).
 // Panics (gox::Panic): SetLimit(n >= 0) while tasks started under a limit are
 // running ("errgroup: modify limit while N goroutines in the group are still active").
 #pragma once

@@ -50,6 +50,8 @@ class Mutex {
     LockSlow();
   }
   // Unlock releases the mutex (any thread may call it). Panics if it is not locked.
+  // Fast path: one CAS kLocked -> 0 (release), with no load before it; any other
+  // state (waiters, woken, starving, or not locked) takes the checked loop.
   void Unlock();
   // TryLock locks the mutex if that can be done without waiting.
   bool TryLock();
