@@ -81,21 +81,13 @@ void RecordPeak(int now) {
   }
 }
 
-// Spin waits for state 1 up to kSpin + kYield; true if it came. The clock is
-// read first after 32 pauses: a read costs ~20 ns here, and a quick hand-off
-// arrives within those pauses.
+// Spin waits for state 1 up to kSpin + kYield; true if it came.
 bool Spin(const std::atomic<uint32_t>& state) {
-  std::chrono::steady_clock::time_point deadline{};
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
   for (int i = 1;; ++i) {
     CpuRelax();
     if (state.load(std::memory_order_acquire) == 1) return true;
-    if ((i & 31) != 0) continue;
-    const auto now = std::chrono::steady_clock::now();
-    if (i == 32) {
-      deadline = now + kSpin;
-    } else if (now > deadline) {
-      break;
-    }
+    if ((i & 31) == 0 && std::chrono::steady_clock::now() > deadline) break;
   }
   deadline = std::chrono::steady_clock::now() + kYield;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -124,10 +116,8 @@ void Parker::Park() { ParkFor(std::chrono::nanoseconds::max()); }
 
 bool Parker::ParkFor(std::chrono::nanoseconds limit) {
   if (state_.load(std::memory_order_acquire) == 1) return true;
+  const auto start = std::chrono::steady_clock::now();
   const bool forever = limit == std::chrono::nanoseconds::max();
-  // Only a timed park needs its start time (Park() spins before any clock read).
-  const auto start =
-      forever ? std::chrono::steady_clock::time_point{} : std::chrono::steady_clock::now();
   bool woken = false;
   if (TrySpinOrWait(state_, &woken)) {
     bool got = Spin(state_);
