@@ -302,16 +302,23 @@ class ChanState final : public ChanBase {
       RingOp r = SendFast(v);
       if (r == RingOp::kDone) return true;
       if (r == RingOp::kClosed) throw Panic("send on closed channel");
-      if (backoff.Done() || recvq.MaybeWaiting()) return false;
-      backoff.Snooze();
+      // Wait for the slot to look free (a hint that reads only tail_ and the
+      // slot, not head_: see RingIndex::SendMaybeReady), then try for real.
+      do {
+        if (backoff.Done() || recvq.MaybeWaiting()) return false;
+        backoff.Snooze();
+      } while (!ring.SendMaybeReady());
     }
   }
   RingOp SpinRecv(std::optional<T>* out) {
     Backoff backoff;
     for (;;) {
       RingOp r = RecvFast(out);
-      if (r != RingOp::kNotReady || backoff.Done() || sendq.MaybeWaiting()) return r;
-      backoff.Snooze();
+      if (r != RingOp::kNotReady) return r;
+      do {
+        if (backoff.Done() || sendq.MaybeWaiting()) return r;
+        backoff.Snooze();
+      } while (!ring.RecvMaybeReady() && !closed.load(std::memory_order_relaxed));
     }
   }
 };
