@@ -28,6 +28,11 @@
 //   The check never commits anything, so it cannot lose or duplicate a value;
 //   it can only answer "not ready" for a partner that is queueing right now,
 //   which is the same race Go's select-with-default has.
+//   Buffered channels answer from the ring, then the sender queue (RecvFast,
+//   TryRecvFast): two reads, so a receive that refills the ring from a queued
+//   sender between them can make one such poll say "not ready" where Go's
+//   buffer, changed under one lock, would not. Nothing is lost: the value is
+//   in the ring for the next receive.
 #pragma once
 
 #include <cstddef>
