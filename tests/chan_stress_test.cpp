@@ -4,6 +4,9 @@
 // range). Checked: every value whose send returned is received exactly once, no
 // value appears that was not sent, a send that starts after Close returned
 // panics, and each receiver sees each sender's values in the order sent.
+// Unbuffered channels also get rounds where one side only polls (TrySend /
+// TryRecv / Select of one case + Default: the lock-free "nothing to do" checks of
+// chan_state.h) while the other side blocks.
 // Sized to run in about a second in dev (more under TSan).
 #include <gtest/gtest.h>
 
@@ -31,15 +34,24 @@ constexpr int64_t kPerSender = 4000;
 
 int64_t Encode(int sender, int64_t i) { return sender * kPerSender + i; }
 
+// Which side polls (non-blocking operations in a loop); the other side blocks.
+enum class Poll {
+  kMixed,        // buffered: every way on both sides; unbuffered: nobody polls
+  kBySenders,    // unbuffered: senders poll, receivers block
+  kByReceivers,  // unbuffered: receivers poll, senders block
+};
+
 struct Round {
   std::size_t cap;
   int64_t close_after;  // Close once this many values were received
+  Poll poll = Poll::kMixed;
 };
 
 // RunRound runs one round and checks the rules in the file comment.
 void RunRound(const Round& round) {
   SCOPED_TRACE("cap " + std::to_string(round.cap) + ", close after " +
-               std::to_string(round.close_after));
+               std::to_string(round.close_after) + ", poll " +
+               std::to_string(static_cast<int>(round.poll)));
   gox::Chan<int64_t> ch(round.cap);
   gox::Chan<int64_t> never;  // nil: a Select case that is never ready
   std::atomic<int64_t> received{0};
@@ -56,9 +68,10 @@ void RunRound(const Round& round) {
       try {
         for (; i < kPerSender; ++i) {
           const bool after_close = closed.load();
-          // (Unbuffered: no polling sends, as polling senders and polling
-          // receivers could miss each other forever, in Go too.)
-          switch (round.cap == 0 ? (s + i) % 2 : (s + i) % 3) {
+          // (Unbuffered: never both sides polling, as polling senders and
+          // polling receivers could miss each other forever, in Go too.)
+          const int64_t k = s + i;
+          switch (round.poll == Poll::kBySenders ? 2 + k % 2 : round.cap == 0 ? k % 2 : k % 3) {
             case 0:
               ch.Send(Encode(s, i));
               break;
@@ -66,8 +79,16 @@ void RunRound(const Round& round) {
               gox::Select(gox::SendCase(ch, Encode(s, i), [] {}),
                           gox::RecvCase(never, [](std::optional<int64_t>) {}));
               break;
-            default:
+            case 2:
               while (!ch.TrySend(Encode(s, i))) std::this_thread::yield();
+              break;
+            default: {
+              bool done = false;
+              while (!done) {
+                gox::Select(gox::SendCase(ch, Encode(s, i), [&] { done = true; }),
+                            gox::Default([] { std::this_thread::yield(); }));
+              }
+            }
           }
           if (after_close) late_sends_ok.fetch_add(1);
         }
@@ -89,13 +110,22 @@ void RunRound(const Round& round) {
       };
       for (int64_t n = 0;; ++n) {
         std::optional<int64_t> v;
-        switch (round.cap == 0 ? (r + n) % 2 : (r + n) % 3) {
+        const int64_t k = r + n;
+        switch (round.poll == Poll::kByReceivers ? 2 + k % 2 : round.cap == 0 ? k % 2 : k % 3) {
           case 0:
             v = ch.Recv();
             break;
           case 1:
             gox::Select(gox::RecvCase(ch, [&](std::optional<int64_t> x) { v = x; }),
                         gox::RecvCase(never, [](std::optional<int64_t>) {}));
+            break;
+          case 3:  // TryRecv says nullopt for "closed" and "not ready" alike
+            for (;;) {
+              const bool was_closed = closed.load();
+              v = ch.TryRecv();
+              if (v || was_closed) break;  // no value can come once Close returned
+              std::this_thread::yield();
+            }
             break;
           default: {
             bool done = false;
@@ -165,6 +195,19 @@ TEST(ChanStressTest, ExactlyOnceWithoutCloseUntilAllSent) {
   // Close only after every value went through: nothing may be lost or doubled.
   RunWithWatchdog(120s, [] {
     for (std::size_t cap : {0u, 2u, 1024u}) RunRound({cap, kSenders * kPerSender});
+  });
+}
+
+TEST(ChanStressTest, UnbufferedPollingAgainstBlockingWithCloseRacing) {
+  // The lock-free "nothing to do" checks must never lose a value, report a
+  // value twice, miss a Close (a polling receiver must end, a polling sender
+  // must panic) or let a send begun after Close succeed.
+  RunWithWatchdog(120s, [] {
+    for (Poll poll : {Poll::kBySenders, Poll::kByReceivers}) {
+      for (int64_t close_after : {int64_t{50}, kSenders * kPerSender}) {
+        RunRound({0, close_after, poll});
+      }
+    }
   });
 }
 

@@ -9,6 +9,9 @@
 // Ordering: as for the Send/Recv the case performs. The case's function runs
 // after the channels are unlocked, on the calling thread.
 // Panics: a SendCase on a closed channel (when chosen), as in Go.
+// Handles: a case keeps a temporary handle (RecvCase(ctx.Done(), f)) alive, and
+// only refers to a named one (no reference count touched per Select): write the
+// cases inside the Select call, as in Go, or keep their channels alive.
 #pragma once
 
 #include <array>
@@ -22,15 +25,31 @@
 namespace gox {
 namespace detail {
 
+// CaseChan is a case's channel: a temporary handle is moved in and kept; a
+// named one is only pointed to (no shared_ptr count traffic on each Select).
+template <class T>
+class CaseChan {
+ public:
+  explicit CaseChan(const Chan<T>& ch) : s_(ch.State()) {}
+  explicit CaseChan(Chan<T>&& ch) : kept_(std::move(ch)), s_(kept_.State()) {}
+  ChanState<T>* operator->() const { return s_; }
+  ChanState<T>* get() const { return s_; }
+
+ private:
+  Chan<T> kept_;
+  ChanState<T>* s_;
+};
+
 template <class T, class F>
 class RecvCaseT final : public SelectCase {
  public:
-  RecvCaseT(Chan<T> ch, F f) : ch_(std::move(ch)), f_(std::move(f)) {
-    chan = ch_.State();
+  template <class C>
+  RecvCaseT(C&& ch, F f) : ch_(std::forward<C>(ch)), f_(std::move(f)) {
+    chan = ch_.get();
     is_send = false;
   }
-  Fast TryFast() override { return ch_.State()->TryRecvFast(&value_); }
-  Try TryLocked(Wakes* wake) override { return ch_.State()->TryRecvLocked(&value_, wake); }
+  Fast TryFast() override { return ch_->TryRecvFast(&value_); }
+  Try TryLocked(Wakes* wake) override { return ch_->TryRecvLocked(&value_, wake); }
   void* Elem() override { return &value_; }
   void Finish(bool ok) override {
     if (!ok) value_.reset();
@@ -43,7 +62,7 @@ class RecvCaseT final : public SelectCase {
   }
 
  private:
-  Chan<T> ch_;
+  CaseChan<T> ch_;
   F f_;
   std::optional<T> value_;
 };
@@ -51,17 +70,18 @@ class RecvCaseT final : public SelectCase {
 template <class T, class F>
 class SendCaseT final : public SelectCase {
  public:
-  SendCaseT(Chan<T> ch, T v, F f) : ch_(std::move(ch)), v_(std::move(v)), f_(std::move(f)) {
-    chan = ch_.State();
+  template <class C>
+  SendCaseT(C&& ch, T v, F f) : ch_(std::forward<C>(ch)), v_(std::move(v)), f_(std::move(f)) {
+    chan = ch_.get();
     is_send = true;
   }
-  Fast TryFast() override { return ch_.State()->TrySendFast(v_); }
-  Try TryLocked(Wakes* wake) override { return ch_.State()->TrySendLocked(v_, wake); }
+  Fast TryFast() override { return ch_->TrySendFast(v_); }
+  Try TryLocked(Wakes* wake) override { return ch_->TrySendLocked(v_, wake); }
   void* Elem() override { return &v_; }
   void Finish(bool) override { f_(); }
 
  private:
-  Chan<T> ch_;
+  CaseChan<T> ch_;
   T v_;
   F f_;
 };
@@ -80,13 +100,21 @@ struct IsDefault<DefaultCaseT<F>> : std::true_type {};
 
 // RecvCase is `case v, ok := <-ch:`; f receives std::optional<T> (nullopt: closed).
 template <class T, class F>
-detail::RecvCaseT<T, std::decay_t<F>> RecvCase(Chan<T> ch, F&& f) {
+detail::RecvCaseT<T, std::decay_t<F>> RecvCase(const Chan<T>& ch, F&& f) {
+  return {ch, std::forward<F>(f)};
+}
+template <class T, class F>
+detail::RecvCaseT<T, std::decay_t<F>> RecvCase(Chan<T>&& ch, F&& f) {
   return {std::move(ch), std::forward<F>(f)};
 }
 
 // SendCase is `case ch <- v:`; f runs once v was delivered.
 template <class T, class V, class F>
-detail::SendCaseT<T, std::decay_t<F>> SendCase(Chan<T> ch, V&& v, F&& f) {
+detail::SendCaseT<T, std::decay_t<F>> SendCase(const Chan<T>& ch, V&& v, F&& f) {
+  return {ch, T(std::forward<V>(v)), std::forward<F>(f)};
+}
+template <class T, class V, class F>
+detail::SendCaseT<T, std::decay_t<F>> SendCase(Chan<T>&& ch, V&& v, F&& f) {
   return {std::move(ch), T(std::forward<V>(v)), std::forward<F>(f)};
 }
 
@@ -117,11 +145,31 @@ std::size_t Select(Cases&&... cases) {
     ++arg;
   };
   (collect(cases), ...);
-  std::size_t i = detail::RunSelect(ops.data(), kN, kDefaults == 1);
-  if (i < kN) return pos[i];
   [[maybe_unused]] auto run_default = [&](auto& c) {
     if constexpr (detail::IsDefault<std::decay_t<decltype(c)>>::value) c.f();
   };
+  if constexpr (kN == 1 && kDefaults == 1) {
+    // One case and Default (Go compiles it to a non-blocking send or receive):
+    // the lock-free attempt decides unless only the locked path can tell (see
+    // "Non-blocking checks" in detail/chan_state.h). Called on the concrete case.
+    detail::Fast f = detail::Fast::kNotReady;
+    auto try_fast = [&](auto& c) {
+      if constexpr (!detail::IsDefault<std::decay_t<decltype(c)>>::value) {
+        if (c.chan != nullptr) f = c.TryFast();
+      }
+    };
+    (try_fast(cases), ...);
+    if (f == detail::Fast::kDone) {
+      ops[0]->Finish(true);
+      return pos[0];
+    }
+    if (f == detail::Fast::kNotReady) {
+      (run_default(cases), ...);
+      return default_pos;
+    }
+  }
+  std::size_t i = detail::RunSelect(ops.data(), kN, kDefaults == 1);
+  if (i < kN) return pos[i];
   (run_default(cases), ...);
   return default_pos;
 }

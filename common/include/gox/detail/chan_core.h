@@ -77,7 +77,9 @@ class ChanBase {
   virtual ~ChanBase() = default;
   const std::size_t cap;
   ChanMutex mu;
-  bool closed = false;
+  // Written once, by Close under mu (seq_cst); read under mu, and without it by
+  // the "nothing to do" checks of the non-blocking operations (chan_state.h).
+  std::atomic<bool> closed{false};
   WaitQueue recvq;
   WaitQueue sendq;
   RingIndex ring;  // cap > 0 only

@@ -43,6 +43,8 @@
 // In the single total order of seq_cst operations one of the two sees the other.
 // Close sets tail_'s mark with a seq_cst fetch_or: sends that claimed a position
 // before it complete and are received; sends after it see the mark and panic.
+// SendMaybeReady/RecvMaybeReady (relaxed loads) only tell a spinning caller
+// when to call StartSend/StartRecv again; they never decide anything.
 #pragma once
 
 #include <sched.h>
@@ -182,6 +184,22 @@ class RingIndex {
     const uint64_t head = head_.load(std::memory_order_seq_cst);
     const uint64_t tail = tail_.load(std::memory_order_seq_cst);
     return (tail & mark_) != 0 || (tail & ~mark_) != head;
+  }
+
+  // SendMaybeReady / RecvMaybeReady: hints for a spinning caller, who then
+  // calls StartSend / StartRecv (which decide). Each reads only its own
+  // side's position and that slot's stamp, not the other side's position, so
+  // a spinning sender does not pull head_'s cache line away from the receiver
+  // at every poll (nor a receiver tail_'s from the sender).
+  bool SendMaybeReady() const {
+    const uint64_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail & mark_) return true;  // closed: StartSend says so
+    return At(static_cast<std::size_t>(tail & (mark_ - 1))).load(std::memory_order_relaxed) == tail;
+  }
+  bool RecvMaybeReady() const {
+    const uint64_t head = head_.load(std::memory_order_relaxed);
+    return At(static_cast<std::size_t>(head & (mark_ - 1))).load(std::memory_order_relaxed) ==
+           head + 1;
   }
 
   // Close sets the closed mark (the caller makes sure it happens once).

@@ -17,6 +17,22 @@
 //     is ready (the Dekker pattern of chan_ring.h);
 //   - Close wakes every receiver with kRetry (values may still be buffered) and
 //     every sender with kClosed (it panics).
+// Non-blocking checks (TrySend, TryRecv, and a Select of one case + Default) on
+// an unbuffered channel answer "not ready" without the lock, as Go's do:
+//   read the partner queue's count (seq_cst), then `closed` (seq_cst). A count
+//   of 0 then closed == false means: at the moment of the first read nobody was
+//   queued, and the channel was open then too (closed never goes back to false,
+//   and the second read comes after the first). So the operation would have
+//   failed at that moment, and we report just that. Any other reading takes the
+//   lock. TryRecv needs only the count: closed-and-drained is nullopt as well.
+//   The check never commits anything, so it cannot lose or duplicate a value;
+//   it can only answer "not ready" for a partner that is queueing right now,
+//   which is the same race Go's select-with-default has.
+//   Buffered channels answer from the ring, then the sender queue (RecvFast,
+//   TryRecvFast): two reads, so a receive that refills the ring from a queued
+//   sender between them can make one such poll say "not ready" where Go's
+//   buffer, changed under one lock, would not. Nothing is lost: the value is
+//   in the ring for the next receive.
 #pragma once
 
 #include <cstddef>
@@ -92,6 +108,7 @@ class ChanState final : public ChanBase {
   }
 
   bool TrySend(T& v) {
+    if (cap == 0 && NothingToSend()) return false;
     if (cap > 0) {
       RingOp r = SendFast(v);
       if (r == RingOp::kDone) return true;
@@ -108,6 +125,8 @@ class ChanState final : public ChanBase {
 
   std::optional<T> TryRecv() {
     std::optional<T> out;
+    // Unbuffered and no sender queued: not ready, or closed; nullopt either way.
+    if (cap == 0 && !sendq.MaybeWaiting()) return out;
     if (cap > 0) {
       RingOp r = RecvFast(&out);
       if (r == RingOp::kDone) return out;
@@ -125,8 +144,8 @@ class ChanState final : public ChanBase {
     std::vector<Waiter*> wake;
     {
       std::lock_guard lock(mu);
-      if (closed) throw Panic("close of closed channel");
-      closed = true;
+      if (closed.load(std::memory_order_relaxed)) throw Panic("close of closed channel");
+      closed.store(true, std::memory_order_seq_cst);
       if (cap > 0) ring.Close();
       while (Waiter* w = recvq.Claim()) {
         Commit(w, cap > 0 ? Woken::kRetry : Woken::kClosed);
@@ -176,16 +195,28 @@ class ChanState final : public ChanBase {
 
   // TrySendFast / TryRecvFast: Select's lock-free attempt (see Fast).
   Fast TrySendFast(T& v) {
-    if (cap == 0 || recvq.MaybeWaiting()) return Fast::kLocked;
+    if (cap == 0) return NothingToSend() ? Fast::kNotReady : Fast::kLocked;
+    if (recvq.MaybeWaiting()) return Fast::kLocked;
     RingOp r = SendFast(v);
     if (r == RingOp::kDone) return Fast::kDone;
     return r == RingOp::kClosed || recvq.MaybeWaiting() ? Fast::kLocked : Fast::kNotReady;
   }
   Fast TryRecvFast(std::optional<T>* out) {
-    if (cap == 0) return Fast::kLocked;
+    if (cap == 0) return NothingToRecv() ? Fast::kNotReady : Fast::kLocked;
     RingOp r = RecvFast(out);
     if (r == RingOp::kDone) return Fast::kDone;
     return r == RingOp::kClosed || sendq.MaybeWaiting() ? Fast::kLocked : Fast::kNotReady;
+  }
+
+  // NothingToSend / NothingToRecv: an unbuffered channel is open and has no
+  // partner queued, so a non-blocking send / receive would fail now (Go's
+  // chansend/chanrecv with block=false, before the lock). The queue is read
+  // first, then closed: see "Non-blocking checks" at the top of this file.
+  bool NothingToSend() const {
+    return !recvq.MaybeWaiting() && !closed.load(std::memory_order_seq_cst);
+  }
+  bool NothingToRecv() const {
+    return !sendq.MaybeWaiting() && !closed.load(std::memory_order_seq_cst);
   }
 
   // ---- under the lock (Send/Recv slow path and Select) ----
@@ -193,7 +224,7 @@ class ChanState final : public ChanBase {
   // TrySendLocked hands v to a queued receiver or puts it in the ring.
   // kClosed: the channel is closed (the caller panics).
   Try TrySendLocked(T& v, Wakes* wake) {
-    if (closed) return Try::kClosed;
+    if (closed.load(std::memory_order_relaxed)) return Try::kClosed;
     // A receiver gets v directly only if no value is ahead of it in the ring
     // (else a later receive could see an older value after v: FIFO).
     if (cap == 0 || !ring.RecvReady()) {
@@ -234,7 +265,7 @@ class ChanState final : public ChanBase {
       wake->Add(s);
       return Try::kDone;
     }
-    if (closed) return Try::kClosed;
+    if (closed.load(std::memory_order_relaxed)) return Try::kClosed;
     return Try::kBlock;
   }
 
@@ -276,16 +307,23 @@ class ChanState final : public ChanBase {
       RingOp r = SendFast(v);
       if (r == RingOp::kDone) return true;
       if (r == RingOp::kClosed) throw Panic("send on closed channel");
-      if (backoff.Done() || recvq.MaybeWaiting()) return false;
-      backoff.Snooze();
+      // Wait for the slot to look free (a hint that reads only tail_ and the
+      // slot, not head_: see RingIndex::SendMaybeReady), then try for real.
+      do {
+        if (backoff.Done() || recvq.MaybeWaiting()) return false;
+        backoff.Snooze();
+      } while (!ring.SendMaybeReady());
     }
   }
   RingOp SpinRecv(std::optional<T>* out) {
     Backoff backoff;
     for (;;) {
       RingOp r = RecvFast(out);
-      if (r != RingOp::kNotReady || backoff.Done() || sendq.MaybeWaiting()) return r;
-      backoff.Snooze();
+      if (r != RingOp::kNotReady) return r;
+      do {
+        if (backoff.Done() || sendq.MaybeWaiting()) return r;
+        backoff.Snooze();
+      } while (!ring.RecvMaybeReady() && !closed.load(std::memory_order_relaxed));
     }
   }
 };
