@@ -103,6 +103,13 @@ def to_ns(v, unit):
     return v * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
 
 
+def spin_probe():
+    """ns per round trip of two threads spinning on one atomic: how fast this machine moves a
+    cache line between its CPUs right now (the floor under every cross-thread hand-off)."""
+    r = run_gox("chan_bench", ["BM_RoundTrip_Spin/real_time"])
+    return r["BM_RoundTrip_Spin/real_time"]
+
+
 def run_gox(binary, names):
     exe = os.path.join(BUILD, "bench", binary)
     filt = "^(" + "|".join(sorted(set(names))) + ")$"
@@ -375,6 +382,7 @@ def main():
     steps += [(f"inflight:{k}", 1.0) for k in ("homework", "go")]
     prog = Progress(steps)
     load_before = os.getloadavg()[0]
+    spin_before = spin_probe()
 
     gox_vals, go_vals = {}, {}   # name -> [per round]
     http_vals = {}               # (metric, kind) -> [values]
@@ -405,6 +413,7 @@ def main():
             http_vals.setdefault(("inflight", k), []).append(v)
     prog.finish()
     load_after = os.getloadavg()[0]
+    spin_after = spin_probe()
 
     # ---- rows
     rows = []
@@ -429,7 +438,7 @@ def main():
                      gox=http_vals[("inflight", "homework")], go=http_vals[("inflight", "go")], unit="ms",
                      gox_name="ExitInflight32", go_name="ExitInflight32"))
     meta = dict(date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine(),
-                tools=tool_versions(), load=[load_before, load_after], rounds=ROUNDS, quick=QUICK,
+                tools=tool_versions(), load=[load_before, load_after], spin=[spin_before, spin_after], rounds=ROUNDS, quick=QUICK,
                 gb_min_time=GB_MIN_TIME, go_benchtime=GO_BENCHTIME, cores=CORES,
                 wrk=wrk_desc, idle_exits=IDLE_EXITS)
     with open(os.path.join(RESULTS, "latest.json"), "w") as f:
@@ -462,7 +471,12 @@ def render(meta, rows):
         lines.append(f"| {r['op']} | {cell(r['gox'], r['unit'])} | {cell(r['go'], r['unit'])} | "
                      f"{r['ratio']:.2f} | {note} |")
     table = "\n".join(lines)
-    cond = (f"Machine: {mach}. Date: {now}. Load average {load_before:.2f} before, {load_after:.2f} after.\n"
+    spin = meta.get("spin")
+    spin_txt = (f" Two threads spinning on one atomic (BM_RoundTrip_Spin, the cross-CPU floor under "
+                f"every hand-off between threads): {spin[0]:.0f} ns per round trip before, {spin[1]:.0f} ns "
+                f"after; this VM measured both ~90–170 ns and ~380–530 ns on 2026-11-30, so compare "
+                f"runs only with a similar figure." if spin else "")
+    cond = (f"Machine: {mach}. Date: {now}. Load average {load_before:.2f} before, {load_after:.2f} after.{spin_txt}\n"
             f"gox: release preset ({cxx}); Go: {gov}, GOMAXPROCS={cores}. {rounds} round(s), "
             f"alternating; Google Benchmark min_time {meta['gb_min_time']}s, Go benchtime {meta['go_benchtime']} "
             f"(starvation: one 250 ms run per round). Time rows: wall time per op "
