@@ -382,12 +382,14 @@ def main():
     steps += [(f"inflight:{k}", 1.0) for k in ("homework", "go")]
     prog = Progress(steps)
     load_before = os.getloadavg()[0]
-    spin_before = spin_probe()
+    spins = [spin_probe()]
 
     gox_vals, go_vals = {}, {}   # name -> [per round]
     http_vals = {}               # (metric, kind) -> [values]
     for rnd in range(1, ROUNDS + 1):
         flip = rnd % 2 == 0  # alternate who goes first
+        if rnd > 1:
+            spins.append(spin_probe())
         for suite, ps in suites.items():
             order = [("go", suite), ("gox", suite)] if flip else [("gox", suite), ("go", suite)]
             for side, s in order:
@@ -413,7 +415,7 @@ def main():
             http_vals.setdefault(("inflight", k), []).append(v)
     prog.finish()
     load_after = os.getloadavg()[0]
-    spin_after = spin_probe()
+    spins.append(spin_probe())
 
     # ---- rows
     rows = []
@@ -438,7 +440,7 @@ def main():
                      gox=http_vals[("inflight", "homework")], go=http_vals[("inflight", "go")], unit="ms",
                      gox_name="ExitInflight32", go_name="ExitInflight32"))
     meta = dict(date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine(),
-                tools=tool_versions(), load=[load_before, load_after], spin=[spin_before, spin_after], rounds=ROUNDS, quick=QUICK,
+                tools=tool_versions(), load=[load_before, load_after], spin=spins, rounds=ROUNDS, quick=QUICK,
                 gb_min_time=GB_MIN_TIME, go_benchtime=GO_BENCHTIME, cores=CORES,
                 wrk=wrk_desc, idle_exits=IDLE_EXITS)
     with open(os.path.join(RESULTS, "latest.json"), "w") as f:
@@ -473,9 +475,10 @@ def render(meta, rows):
     table = "\n".join(lines)
     spin = meta.get("spin")
     spin_txt = (f" Two threads spinning on one atomic (BM_RoundTrip_Spin, the cross-CPU floor under "
-                f"every hand-off between threads): {spin[0]:.0f} ns per round trip before, {spin[1]:.0f} ns "
-                f"after; this VM measured both ~90–170 ns and ~380–530 ns on 2026-11-30, so compare "
-                f"runs only with a similar figure." if spin else "")
+                f"every hand-off between threads), before each round and after the last: "
+                f"{', '.join(f'{v:.0f}' for v in spin)} ns per round trip; this VM measured both "
+                f"~90–170 ns and ~380–530 ns on 2026-11-30, so compare runs only with similar figures."
+                if spin else "")
     cond = (f"Machine: {mach}. Date: {now}. Load average {load_before:.2f} before, {load_after:.2f} after.{spin_txt}\n"
             f"gox: release preset ({cxx}); Go: {gov}, GOMAXPROCS={cores}. {rounds} round(s), "
             f"alternating; Google Benchmark min_time {meta['gb_min_time']}s, Go benchtime {meta['go_benchtime']} "
