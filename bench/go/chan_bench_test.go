@@ -6,7 +6,6 @@ package goxbench
 import (
 	"fmt"
 	"sync"
-	"syscall"
 	"testing"
 )
 
@@ -24,34 +23,15 @@ func BenchmarkChan(b *testing.B) {
 		for _, c := range []int{0, 1, 1024} {
 			w, c := w, c
 			b.Run(fmt.Sprintf("%s/%d", w.name, c), func(b *testing.B) {
-				before := chanUsageNow()
+				before := usageNow()
 				w.run(b.N, c)
-				chanUsageReport(b, before)
+				reportUsage(b, before)
 			})
 		}
 	}
 }
 
 const threads = 4
-
-// chanUsage is the process's voluntary context switches and CPU time so far; each
-// matrix row reports them per item, as bench/chan_bench.cpp does: vcsw/kop (per
-// 1000 items), cpu-ns/op (user + system), sys-ns/op (system only).
-type chanUsage struct{ vcsw, cpuNs, sysNs int64 }
-
-func chanUsageNow() chanUsage {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return chanUsage{ru.Nvcsw, ru.Utime.Nano() + ru.Stime.Nano(), ru.Stime.Nano()}
-}
-
-func chanUsageReport(b *testing.B, before chanUsage) {
-	now := chanUsageNow()
-	n := float64(b.N)
-	b.ReportMetric(float64(now.vcsw-before.vcsw)*1000/n, "vcsw/kop")
-	b.ReportMetric(float64(now.cpuNs-before.cpuNs)/n, "cpu-ns/op")
-	b.ReportMetric(float64(now.sysNs-before.sysNs)/n, "sys-ns/op")
-}
 
 // share is part i of n items split into k parts.
 func share(n, k, i int) int {

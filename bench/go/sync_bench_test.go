@@ -10,7 +10,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -36,24 +35,6 @@ func parallel(b *testing.B, n int, body func(ops int)) {
 	wg.Wait()
 }
 
-// voluntarySwitches is the process's voluntary context switches so far; contended
-// benchmarks report them per 1000 ops (vcsw/kop), as bench/sync_bench.cpp does.
-// They also report the process's CPU time per op (cpu-ns/op, Google Benchmark's "CPU"
-// column): about 2x the wall time when both threads stay on a core.
-type usage struct{ vcsw, cpuNs int64 }
-
-func voluntarySwitches() usage {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return usage{ru.Nvcsw, ru.Utime.Nano() + ru.Stime.Nano()}
-}
-
-func reportSwitches(b *testing.B, before usage) {
-	now := voluntarySwitches()
-	b.ReportMetric(float64(now.vcsw-before.vcsw)*1000/float64(b.N), "vcsw/kop")
-	b.ReportMetric(float64(now.cpuNs-before.cpuNs)/float64(b.N), "cpu-ns/op")
-}
-
 func BenchmarkMutexUncontended(b *testing.B) {
 	var mu sync.Mutex
 	n := 0
@@ -74,7 +55,7 @@ func BenchmarkMutexContended(b *testing.B) {
 			count := 0
 			owner, handoffs := -1, 0 // guarded by mu, as in bench/sync_bench.cpp
 			var ids atomic.Int32
-			before := voluntarySwitches()
+			before := usageNow()
 			parallel(b, threads, func(ops int) {
 				me := int(ids.Add(1))
 				for i := 0; i < ops; i++ {
@@ -87,7 +68,7 @@ func BenchmarkMutexContended(b *testing.B) {
 					mu.Unlock()
 				}
 			})
-			reportSwitches(b, before)
+			reportUsage(b, before)
 			b.ReportMetric(float64(handoffs)*1000/float64(b.N), "handoffs/kop")
 			sinkInt = count
 		})
@@ -116,7 +97,7 @@ func BenchmarkRWMutexReadMostly(b *testing.B) {
 				}
 			}()
 			var total atomic.Int64
-			before := voluntarySwitches()
+			before := usageNow()
 			parallel(b, threads, func(ops int) {
 				sum := 0
 				for i := 0; i < ops; i++ {
@@ -127,7 +108,7 @@ func BenchmarkRWMutexReadMostly(b *testing.B) {
 				total.Add(int64(sum))
 			})
 			b.StopTimer()
-			reportSwitches(b, before)
+			reportUsage(b, before)
 			close(stop)
 			<-done
 		})
