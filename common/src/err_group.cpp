@@ -1,5 +1,6 @@
 #include "gox/err_group.h"
 
+#include <atomic>
 #include <exception>
 #include <mutex>
 #include <string>
@@ -65,10 +66,17 @@ struct ErrGroupState {
   WaiterList idle_waiters;  // guarded by mu: Wait() callers
   int limit = -1;           // guarded by mu; < 0: no limit
   int tokens = 0;           // guarded by mu; running tasks holding a limit slot
-  int running = 0;          // guarded by mu; tasks not yet returned
-  bool err_set = false;     // guarded by mu; Go's errOnce
-  Error err;                // guarded by mu; the first error
-  CancelCauseFunc cancel;   // set by WithContext before sharing; then read-only
+  // Tasks not yet returned. Start increments it under mu; a task that holds no
+  // limit slot decrements it without mu (acq_rel), and only the decrement that
+  // reaches 0 takes mu, to wake the Wait()s: a Wait checks it under mu before
+  // it queues, so that last decrement's locked PopAll finds every queued Wait.
+  // Earlier decrements need no lock: nobody waits for them. (Workers blocked
+  // on this mutex looked stuck to the scheduler's monitor, which then started
+  // extra workers; see go.h.)
+  std::atomic<int> running{0};
+  bool err_set = false;    // guarded by mu; Go's errOnce
+  Error err;               // guarded by mu; the first error
+  CancelCauseFunc cancel;  // set by WithContext before sharing; then read-only
 
   // Release drops a task's slot (if it holds one) and its running count; it
   // returns the waiters to wake: one slot waiter per freed slot, and every
@@ -79,7 +87,7 @@ struct ErrGroupState {
       --tokens;
       wake = slot_waiters.PopOne();
     }
-    if (--running == 0) {
+    if (running.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       ErrGroupWaiter* all = idle_waiters.PopAll();
       if (wake == nullptr) return all;
       wake->next = all;
@@ -101,7 +109,11 @@ struct ErrGroupState {
       if (first && cancel) cancel(e);
     }
     ErrGroupWaiter* wake;
-    {
+    if (!has_token) {  // no slot to hand on: the lock only for the last one
+      if (running.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+      std::lock_guard lock(mu);
+      wake = idle_waiters.PopAll();
+    } else {
       std::lock_guard lock(mu);
       wake = Release(has_token);
     }
@@ -143,7 +155,7 @@ bool ErrGroup::Start(std::unique_ptr<detail::ErrTask> task, bool block) {
       ++s_->tokens;
       has_token = true;
     }
-    ++s_->running;
+    s_->running.fetch_add(1, std::memory_order_relaxed);
   }
   task->group = s_;
   task->has_token = has_token;
@@ -179,7 +191,7 @@ Error ErrGroup::Wait() {
   Error e;
   {
     std::unique_lock lock(s_->mu);
-    while (s_->running != 0) {
+    while (s_->running.load(std::memory_order_acquire) != 0) {
       detail::ErrGroupWaiter w;
       s_->idle_waiters.Push(&w);
       lock.unlock();
