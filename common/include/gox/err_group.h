@@ -11,8 +11,10 @@
 // Ordering: everything a task did is visible after the Wait that saw it finish.
 // Blocking: a Go() at the limit and a Wait() queue a waiter record (FIFO, on
 // their own stack) under the group's mutex and park on its Parker; a task that
-// returns dequeues one slot waiter (and, as the last one, every Wait) under the
-// mutex and unparks them after the unlock. A woken Go() looks again (a TryGo
+// returns with a limit slot dequeues one slot waiter under the mutex, and the
+// last task to return dequeues every Wait (a task with no slot that is not the
+// last takes no lock: an atomic count), then unparks them after the unlock.
+// A woken Go() looks again (a TryGo
 // may have taken the slot meanwhile) and re-queues. Parking this way spins
 // briefly before it sleeps and tells the scheduler that a goroutine's thread
 // sleeps, as gox's channels do (a std::condition_variable would do neither):
