@@ -230,6 +230,46 @@ TEST(ErrGroupTest, StressLimitWaitersNoLostWakeupNoOverrun) {
   });
 }
 
+// Stress for the lock-free return of a task with no limit slot (err_group.cpp):
+// tasks end while several Waits (on threads and on a goroutine) queue. Every
+// Wait must return only after every task ran (a Wait that missed the last
+// return hangs: the watchdog fails the test) and see the tasks' writes.
+TEST(ErrGroupTest, StressUnlimitedReturnsAgainstWaits) {
+  RunWithWatchdog(kWatchdog, [] {
+    const int rounds = gox_test::Scaled(300);
+    for (int r = 0; r < rounds; ++r) {
+      gox::ErrGroup g;
+      constexpr int kTasks = 16;
+      int written[kTasks] = {};  // plain ints: Wait's ordering makes them visible
+      std::atomic<int> ran{0};
+      for (int i = 0; i < kTasks; ++i) {
+        g.Go([&, i] {
+          written[i] = i + 1;
+          ran.fetch_add(1, std::memory_order_relaxed);
+        });
+      }
+      std::atomic<int> early{0};
+      auto wait = [&] {
+        (void)g.Wait();
+        if (ran.load(std::memory_order_relaxed) != kTasks) early.fetch_add(1);
+      };
+      gox::WaitGroup wg;
+      wg.Add(1);
+      gox::Go([&] {
+        wait();
+        wg.Done();
+      });
+      std::thread t1(wait), t2(wait);
+      wait();
+      t1.join();
+      t2.join();
+      wg.Wait();
+      ASSERT_EQ(early.load(), 0) << "round " << r;
+      for (int i = 0; i < kTasks; ++i) ASSERT_EQ(written[i], i + 1) << "round " << r;
+    }
+  });
+}
+
 TEST(ErrGroupTest, TryGoSucceedsOnceASlotFrees) {
   RunWithWatchdog(kWatchdog, [] {
     gox::ErrGroup g;
