@@ -124,20 +124,12 @@ void Producers(Q& q, int64_t n, std::vector<std::thread>* threads, int k) {
   }
 }
 
-template <class Q>
-void Spsc(int64_t n, std::size_t cap) {
+// OneReceiver: kSenders producer threads, the benchmark thread receives all n.
+template <class Q, int kSenders>
+void OneReceiver(int64_t n, std::size_t cap) {
   Q q(cap);
   std::vector<std::thread> threads;
-  Producers(q, n, &threads, 1);
-  for (int64_t i = 0; i < n; ++i) benchmark::DoNotOptimize(q.Recv());
-  for (auto& t : threads) t.join();
-}
-
-template <class Q>
-void Mpsc(int64_t n, std::size_t cap) {
-  Q q(cap);
-  std::vector<std::thread> threads;
-  Producers(q, n, &threads, kThreads);
+  Producers(q, n, &threads, kSenders);
   for (int64_t i = 0; i < n; ++i) benchmark::DoNotOptimize(q.Recv());
   for (auto& t : threads) t.join();
 }
@@ -230,10 +222,10 @@ void RegisterMatrix() {
     c += std::to_string(cap);  // not "/" + to_string(): GCC 12 warns -Wrestrict (false positive)
     Register("BM_Chan/seq" + c, Seq<ChanQ>, cap);
     Register("BM_MutexQueue/seq" + c, Seq<MutexQueue<int>>, cap);
-    Register("BM_Chan/spsc" + c, Spsc<ChanQ>, cap);
-    Register("BM_MutexQueue/spsc" + c, Spsc<MutexQueue<int>>, cap);
-    Register("BM_Chan/mpsc" + c, Mpsc<ChanQ>, cap);
-    Register("BM_MutexQueue/mpsc" + c, Mpsc<MutexQueue<int>>, cap);
+    Register("BM_Chan/spsc" + c, OneReceiver<ChanQ, 1>, cap);
+    Register("BM_MutexQueue/spsc" + c, OneReceiver<MutexQueue<int>, 1>, cap);
+    Register("BM_Chan/mpsc" + c, OneReceiver<ChanQ, kThreads>, cap);
+    Register("BM_MutexQueue/mpsc" + c, OneReceiver<MutexQueue<int>, kThreads>, cap);
     Register("BM_Chan/mpmc" + c, Mpmc<ChanQ>, cap);
     Register("BM_MutexQueue/mpmc" + c, Mpmc<MutexQueue<int>>, cap);
     Register("BM_Chan/select_rx" + c, SelectRx, cap);

@@ -36,7 +36,14 @@ func BenchmarkWithTimeoutCreateCancel(b *testing.B) {
 }
 
 // BenchmarkCancelPropagation times only cancel() of a parent with 1000 children.
-func BenchmarkCancelPropagation1000(b *testing.B) {
+func BenchmarkCancelPropagation1000(b *testing.B) { cancelPropagation(b, false) }
+
+// BenchmarkCancelPropagation1000DoneCalled (no gox twin) is the same with Done()
+// called on every child first: Go makes a child's channel lazily, so without it
+// cancel() closes no channel at all.
+func BenchmarkCancelPropagation1000DoneCalled(b *testing.B) { cancelPropagation(b, true) }
+
+func cancelPropagation(b *testing.B, callDone bool) {
 	b.ReportAllocs() // counts only while the timer runs: inside cancel()
 	const n = 1000
 	kids := make([]context.CancelFunc, n)
@@ -44,37 +51,17 @@ func BenchmarkCancelPropagation1000(b *testing.B) {
 		b.StopTimer()
 		parent, cancel := context.WithCancel(context.Background())
 		for k := 0; k < n; k++ {
-			_, kids[k] = context.WithCancel(parent) // cancelled by its parent
+			var kid context.Context
+			kid, kids[k] = context.WithCancel(parent) // cancelled by its parent
+			if callDone {
+				kid.Done()
+			}
 		}
 		b.StartTimer()
 		cancel()
 		b.StopTimer()
 		for _, c := range kids {
 			c() // a no-op now: keeps vet's lostcancel check quiet
-		}
-		b.StartTimer()
-	}
-}
-
-// BenchmarkCancelPropagation1000DoneCalled (no gox twin) is the same with Done()
-// called on every child first: Go makes a child's channel lazily, so without it
-// cancel() closes no channel at all.
-func BenchmarkCancelPropagation1000DoneCalled(b *testing.B) {
-	const n = 1000
-	kids := make([]context.CancelFunc, n)
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		parent, cancel := context.WithCancel(context.Background())
-		for k := 0; k < n; k++ {
-			var kid context.Context
-			kid, kids[k] = context.WithCancel(parent)
-			kid.Done()
-		}
-		b.StartTimer()
-		cancel()
-		b.StopTimer()
-		for _, c := range kids {
-			c()
 		}
 		b.StartTimer()
 	}
